@@ -1,0 +1,69 @@
+"""Test data: authors, articles and comments with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from webapp.comments.service import add_comment
+from webapp.extensions import db
+from webapp.models import Article, Author, Comment, CommentStatus, utcnow
+
+_numbers = itertools.count(1)
+
+
+def make_author(**fields) -> Author:
+    n = next(_numbers)
+    author = Author(
+        **{"name": f"Autorin {n}", "slug": f"autorin-{n}", "bio": "Schreibt.", **fields}
+    )
+    db.session.add(author)
+    db.session.commit()
+    return author
+
+
+def make_article(**fields) -> Article:
+    n = next(_numbers)
+    if "author" not in fields:
+        fields["author"] = make_author()
+    article = Article(
+        **{
+            "slug": f"artikel-{n}",
+            "title": f"Artikel {n}",
+            "teaser": f"Der Anreißer von Artikel {n}.",
+            "body": "Erster Absatz.\n\nZweiter „Absatz“.",
+            "photo": "img/demo/jubilaeum.jpg",
+            "photo_alt": f"Foto zu Artikel {n}",
+            "published_at": utcnow() - timedelta(days=1),
+            **fields,
+        }
+    )
+    db.session.add(article)
+    db.session.commit()
+    return article
+
+
+def make_comment(
+    article: Article,
+    *,
+    status: str = CommentStatus.VISIBLE,
+    created_at: datetime | None = None,
+    **fields,
+) -> Comment:
+    """A comment as the public form stores it; other statuses are stored directly."""
+    n = next(_numbers)
+    values = {
+        "name": f"Leserin {n}",
+        "email": f"leserin{n}@example.org",
+        "text": f"Kommentar {n}",
+        **fields,
+    }
+    if status == CommentStatus.VISIBLE:
+        comment = add_comment(article, **values)
+    else:
+        comment = Comment(article=article, status=status, **values)
+        db.session.add(comment)
+    if created_at is not None:
+        comment.created_at = created_at
+    db.session.commit()
+    return comment

@@ -1,0 +1,36 @@
+"""Helpers for tests that post like a reader: fetch the form's token, then post."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from webapp.models import Article
+
+HTMX = {"HX-Request": "true"}
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def textarea_value(textarea) -> str:
+    """A textarea's value as a browser sees it: HTML drops one line break after the tag."""
+    text = textarea.get_text()
+    return text.removeprefix("\r\n") if text.startswith("\r\n") else text.removeprefix("\n")
+
+
+def csrf_token(client, article: Article) -> str:
+    page = client.get(f"/artikel/{article.slug}")
+    return soup(page).find("input", {"name": "csrf_token"})["value"]
+
+
+def post_comment(client, article: Article, htmx: bool = True, **fields):
+    """Post the comment form as the page would: with its token, through htmx or plainly."""
+    data = {"name": "Erika Muster", "email": "erika@example.org", "text": "Guter Artikel!"}
+    data.update(fields)
+    data = {k: v for k, v in data.items() if v is not None}
+    token = csrf_token(client, article)
+    headers = {**HTMX, "X-CSRFToken": token} if htmx else {}
+    if not htmx:
+        data["csrf_token"] = token
+    return client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=headers)

@@ -1,0 +1,169 @@
+"""Reader pages: the front page, an article, an author."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from factories import make_article, make_author, make_comment
+from helpers import soup
+from webapp.models import utcnow
+
+
+def test_front_page_lists_published_articles_newest_first(client, app):
+    """Title, date, photo, teaser and comment count link to each article; drafts stay hidden."""
+    now = utcnow()
+    older = make_article(title="Älter", published_at=now - timedelta(days=2))
+    newer = make_article(title="Neuer", published_at=now - timedelta(days=1))
+    make_article(title="Entwurf", published_at=None)
+    make_article(title="Geplant", published_at=now + timedelta(days=1))
+    for _ in range(3):
+        make_comment(older)
+
+    page = soup(client.get("/"))
+    cards = page.select("article.card")
+    assert [c.select_one(".card-title").get_text(strip=True) for c in cards] == ["Neuer", "Älter"]
+    card = cards[1]
+    assert card.select_one(".card-title a")["href"] == f"/artikel/{older.slug}"
+    assert card.select_one(".teaser").get_text() == older.teaser
+    assert card.find("img")["src"] == "/static/img/demo/jubilaeum.jpg"
+    assert "3 Kommentare" in card.select_one(".meta").get_text()
+    assert "0 Kommentare" in cards[0].select_one(".meta").get_text()
+    assert newer.slug in str(cards[0])
+
+
+def test_front_page_is_paginated(app, client):
+    app.config["ARTICLES_PER_PAGE"] = 2
+    now = utcnow()
+    for n in range(5):
+        make_article(title=f"Nr {n}", published_at=now - timedelta(hours=n + 1))
+
+    first = soup(client.get("/"))
+    third = soup(client.get("/?seite=3"))
+
+    assert [h.get_text(strip=True) for h in first.select(".card-title")] == ["Nr 0", "Nr 1"]
+    assert first.find("a", rel="next")["href"] == "/?seite=2"
+    assert first.find("a", rel="prev") is None
+    assert "Seite 1 von 3" in first.select_one(".pagination").get_text()
+    assert [h.get_text(strip=True) for h in third.select(".card-title")] == ["Nr 4"]
+    assert third.find("a", rel="prev")["href"] == "/?seite=2"
+    assert client.get("/?seite=4").status_code == 404
+
+
+def test_empty_front_page_says_so(client):
+    page = soup(client.get("/"))
+    assert "Es sind noch keine Artikel erschienen." in page.get_text()
+
+
+def test_article_page_shows_everything_a_reader_expects(client, app):
+    """Title, date, author, photo with alt text, paragraphs with „quotes“, author box, comments."""
+    author = make_author(name="Redaktion", slug="redaktion", bio="Wort " * 60)
+    article = make_article(
+        title="Ein „Titel“",
+        teaser="Worum es geht.",
+        author=author,
+        body="Erster „Absatz“.\n\nZweiter Absatz\nmit Umbruch.",
+        photo_alt="Ein Saal voller Menschen",
+        photo_caption="Foto: Demo",
+        published_at=utcnow().replace(year=2014, month=3, day=24, hour=9),
+    )
+    response = client.get(f"/artikel/{article.slug}")
+
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.find("html")["lang"] == "de"
+    assert page.title.get_text() == "Ein „Titel“ – Zirkel"
+    assert page.find("meta", attrs={"name": "description"})["content"] == "Worum es geht."
+    assert page.find("h1").get_text() == "Ein „Titel“"
+    assert "24. März 2014" in page.select_one(".article .meta").get_text()
+    assert page.select_one(".article .meta a")["href"] == "/autoren/redaktion"
+    img = page.select_one("figure.photo img")
+    assert img["alt"] == "Ein Saal voller Menschen"
+    assert page.select_one("figure.photo figcaption").get_text() == "Foto: Demo"
+    assert [p.get_text() for p in page.select(".article .body p")] == [
+        "Erster „Absatz“.",
+        "Zweiter Absatz\nmit Umbruch.",
+    ]
+    box = page.select_one("aside.author-box")
+    assert box.find("h2").get_text() == "Über den Autor"
+    assert box.select_one(".author-name").get_text() == "Redaktion"
+    bio = box.find_all("p")[1].get_text()
+    assert bio.endswith("Wort…") and len(bio) <= 161
+    assert box.find("a", href="/autoren/redaktion").get_text() == "Mehr über Redaktion"
+    section = page.find("section", id="kommentare")
+    assert section.find("h2").get_text(strip=True) == "0 Kommentare"
+    assert section.find("h3").get_text() == "Kommentar verfassen"
+    assert "Bitte füllen Sie alle Felder aus:" in section.get_text()
+    labels = [label.get_text() for label in section.find_all("label")]
+    assert labels == ["Name", "E-Mail", "Kommentar"]
+    assert section.find("button").get_text() == "Kommentar abschicken"
+
+
+def test_every_field_has_a_label_and_the_form_validates_itself(client, app):
+    article = make_article()
+    form = soup(client.get(f"/artikel/{article.slug}")).find("form", id="kommentar-formular")
+
+    assert form.has_attr("novalidate")
+    assert form["method"] == "post"
+    assert form["action"] == form["hx-post"] == f"/artikel/{article.slug}/kommentare"
+    for field in form.select("input:not([type=hidden]), textarea"):
+        assert form.find("label", attrs={"for": field["id"]}) is not None
+
+
+def test_article_body_markup_is_escaped(client, app):
+    article = make_article(body="<script>alert(1)</script>\n\nText")
+    page = soup(client.get(f"/artikel/{article.slug}"))
+    assert page.select_one(".article .body script") is None
+    assert page.select_one(".article .body p").get_text() == "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    "published_at", [None, utcnow() + timedelta(days=1)], ids=["draft", "scheduled"]
+)
+def test_unpublished_articles_are_404_in_german(client, app, published_at):
+    article = make_article(published_at=published_at)
+    response = client.get(f"/artikel/{article.slug}")
+    assert response.status_code == 404
+    assert "Unter dieser Adresse gibt es keinen Artikel." in response.get_data(as_text=True)
+
+
+def test_author_page_shows_full_bio_and_articles(client, app):
+    author = make_author(name="Ada", slug="ada", bio="Lang " * 80)
+    mine = make_article(author=author, title="Von Ada")
+    make_article(title="Von jemand anderem")
+    make_article(author=author, title="Noch nicht", published_at=None)
+
+    page = soup(client.get("/autoren/ada"))
+    assert page.find("h1").get_text() == "Ada"
+    assert page.select_one(".author-header .body").get_text(strip=True) == ("Lang " * 80).strip()
+    assert [h.get_text(strip=True) for h in page.select(".card-title")] == ["Von Ada"]
+    assert page.select_one(".card-title a")["href"] == f"/artikel/{mine.slug}"
+    assert client.get("/autoren/niemand").status_code == 404
+
+
+def test_article_page_query_count_does_not_grow_with_comments(client, app, count_queries):
+    """No N+1: an article with 50 comments costs as many queries as one with none."""
+    quiet, busy = make_article(), make_article()
+    for _ in range(50):
+        make_comment(busy)
+    quiet_url, busy_url = f"/artikel/{quiet.slug}", f"/artikel/{busy.slug}"
+
+    with count_queries() as few:
+        client.get(quiet_url)
+    with count_queries() as many:
+        client.get(busy_url)
+
+    assert len(few) == len(many) == 2  # the article with its author; the visible comments
+
+
+def test_front_page_query_count_does_not_grow_with_articles(client, app, count_queries):
+    make_article()
+    with count_queries() as one:
+        client.get("/")
+    for _ in range(9):
+        make_comment(make_article())
+    with count_queries() as ten:
+        client.get("/")
+
+    assert len(one) == len(ten) == 2  # the page of articles with authors; the total for paging

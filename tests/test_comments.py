@@ -1,0 +1,390 @@
+"""Posting comments: in place with htmx, as a plain form, and everything that is refused."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from factories import make_article, make_comment
+from helpers import HTMX, csrf_token, post_comment, soup, textarea_value
+from webapp.extensions import db
+from webapp.models import Article, Comment, CommentStatus, utcnow
+
+
+def stored_comments() -> list[Comment]:
+    return db.session.scalars(select(Comment).order_by(Comment.id)).all()
+
+
+@pytest.fixture
+def article(app):
+    return make_article()
+
+
+# --- success ------------------------------------------------------------------------------
+
+
+def test_htmx_post_stores_comment_and_answers_with_fragments(client, article):
+    """htmx gets the empty form, and out of band the new comment, the count and the thanks."""
+    response = post_comment(client, article, text="Erste Zeile\nZweite Zeile")
+
+    assert response.status_code == 200
+    [comment] = stored_comments()
+    assert (comment.name, comment.email, comment.text) == (
+        "Erika Muster",
+        "erika@example.org",
+        "Erste Zeile\nZweite Zeile",
+    )
+    page = soup(response)
+    assert page.find("html") is None, "htmx gets fragments, not the whole page"
+    form = page.find("form", id="kommentar-formular")
+    assert form.find("input", {"name": "name"})["value"] == ""
+    assert textarea_value(form.find("textarea", {"name": "text"})) == ""
+    appended = page.find(attrs={"hx-swap-oob": "beforeend:#kommentar-liste"})
+    item = appended.find("li", id=f"kommentar-{comment.id}")
+    assert item.find(class_="comment-author").get_text() == "Erika Muster"
+    assert item.find(class_="comment-text").get_text() == "Erste Zeile\nZweite Zeile"
+    count = page.find(id="kommentar-anzahl")
+    assert (count["hx-swap-oob"], count.get_text()) == ("true", "1 Kommentar")
+    status = page.find(id="kommentar-status")
+    assert status["role"] == "status"
+    assert "Vielen Dank! Ihr Kommentar ist veröffentlicht." in status.get_text()
+    assert page.find(id="kommentare-leer")["hx-swap-oob"] == "delete"
+
+
+def test_second_comment_counts_two_and_keeps_no_empty_notice_to_delete(client, article):
+    """The count speaks German plural; only the first comment removes the empty notice."""
+    post_comment(client, article)
+    page = soup(post_comment(client, article, text="Noch einer"))
+
+    assert page.find(id="kommentar-anzahl").get_text() == "2 Kommentare"
+    assert page.find(id="kommentare-leer") is None
+    assert db.session.get(Article, article.id).comment_count == 2
+
+
+def test_plain_post_redirects_to_the_new_comment(client, article):
+    """Without JavaScript: 303 to the article at #kommentar-<id>, the comment and thanks shown."""
+    response = post_comment(client, article, htmx=False)
+
+    [comment] = stored_comments()
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/artikel/{article.slug}#kommentar-{comment.id}"
+    page = soup(client.get(response.headers["Location"]))
+    assert page.find(id="kommentar-anzahl").get_text() == "1 Kommentar"
+    assert page.find("li", id=f"kommentar-{comment.id}") is not None
+    assert (
+        "Vielen Dank! Ihr Kommentar ist veröffentlicht."
+        in page.find(id="kommentar-status").get_text()
+    )
+
+
+def test_comment_is_shown_with_german_date_and_anchor(client, article):
+    """Name, '21. März 2014 um 14:05' (Berlin time) and a link to its own anchor."""
+    from datetime import datetime
+
+    comment = make_comment(article, name="Jo", created_at=datetime(2014, 3, 21, 13, 5))
+    item = soup(client.get(f"/artikel/{article.slug}")).find("li", id=f"kommentar-{comment.id}")
+
+    assert item.find("time").get_text() == "21. März 2014 um 14:05"
+    assert item.find("time")["datetime"] == "2014-03-21T13:05:00Z"
+    assert item.find("a", class_="comment-date")["href"] == f"#kommentar-{comment.id}"
+
+
+def test_comments_are_listed_oldest_first_and_only_visible_ones(client, article):
+    """Pending, spam and deleted comments are neither listed nor counted."""
+    from datetime import timedelta
+
+    now = utcnow()
+    make_comment(article, text="später", created_at=now)
+    make_comment(article, text="früher", created_at=now - timedelta(hours=1))
+    for status in (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.DELETED):
+        make_comment(article, text=f"unsichtbar {status}", status=status)
+
+    page = soup(client.get(f"/artikel/{article.slug}"))
+    texts = [t.get_text() for t in page.select("#kommentar-liste .comment-text")]
+    assert texts == ["früher", "später"]
+    assert page.find(id="kommentar-anzahl").get_text() == "2 Kommentare"
+
+
+def test_email_addresses_are_never_shown(client, article):
+    """Neither the page, nor the htmx answer, nor the refreshed list shows an e-mail address."""
+    make_comment(article, email="geheim@example.org")
+    htmx_answer = post_comment(client, article, email="auch.geheim@example.org")
+    page = client.get(f"/artikel/{article.slug}")
+    refreshed = client.get(f"/artikel/{article.slug}/kommentare", headers=HTMX)
+
+    for response in (htmx_answer, page, refreshed):
+        assert "geheim@example.org" not in response.get_data(as_text=True)
+
+
+# --- refused input ------------------------------------------------------------------------
+
+EMPTY_CASES = {
+    "no name": {"name": ""},
+    "no e-mail": {"email": ""},
+    "no comment": {"text": ""},
+    "field missing from the request": {"text": None},
+    "only spaces and line breaks": {"text": "  \n\t \r\n "},
+    "zero-width space as name": {"name": "\u200b\u200b"},
+    "right-to-left override as name": {"name": "\u202e"},
+    "no-break spaces as comment": {"text": "\u00a0\u2007\u202f"},
+}
+
+
+@pytest.mark.parametrize("fields", EMPTY_CASES.values(), ids=EMPTY_CASES.keys())
+def test_empty_field_stores_nothing_and_asks_for_all_fields(client, article, fields):
+    """An empty (or invisible) field: 422, 'Bitte füllen Sie alle Felder aus.', nothing stored."""
+    response = post_comment(client, article, **fields)
+
+    assert response.status_code == 422
+    assert stored_comments() == []
+    page = soup(response)
+    assert "Bitte füllen Sie alle Felder aus." in page.find(id="formular-fehler").get_text()
+    assert "Bitte füllen Sie alle Felder aus." in page.find(id="kommentar-status").get_text()
+
+
+def test_invalid_form_keeps_values_and_ties_messages_to_fields(client, article):
+    """The reader's values come back; the invalid field says why, linked by aria-describedby."""
+    response = post_comment(client, article, name="Erika", email="", text="Mein Text")
+
+    page = soup(response)
+    name = page.find("input", {"name": "name"})
+    email = page.find("input", {"name": "email"})
+    assert name["value"] == "Erika"
+    assert textarea_value(page.find("textarea", {"name": "text"})) == "Mein Text"
+    assert (name["aria-invalid"], email["aria-invalid"]) == ("false", "true")
+    assert "email-fehler" in email["aria-describedby"].split()
+    assert (
+        page.find(id="email-fehler")
+        .get_text(strip=True)
+        .endswith("Bitte geben Sie Ihre E-Mail-Adresse ein.")
+    )
+    assert email.has_attr("autofocus") and not name.has_attr("autofocus")
+    assert page.find("a", href="#email") is not None, "the summary links to the field"
+
+
+def test_invalid_email_address_gets_its_own_message(client, article):
+    response = post_comment(client, article, email="keine-adresse")
+
+    assert response.status_code == 422
+    assert stored_comments() == []
+    text = soup(response).find(id="email-fehler").get_text()
+    assert "Bitte geben Sie eine gültige E-Mail-Adresse ein." in text
+    assert "Bitte korrigieren Sie die markierten Felder." in soup(response).get_text()
+
+
+# 64 + 1 + 189 = 254 characters, a valid address at the limit.
+LONGEST_EMAIL = "a" * 64 + "@" + ("b" * 61 + ".") * 2 + "c" * 53 + ".example.org"
+
+LIMITS = [
+    (
+        "name",
+        "N" * 100,
+        "x" * 101,
+        "Der Name darf höchstens 100 Zeichen lang sein (Ihrer hat 101).",
+    ),
+    (
+        "email",
+        LONGEST_EMAIL,
+        "x" + LONGEST_EMAIL,
+        "Die E-Mail-Adresse darf höchstens 254 Zeichen lang sein (Ihre hat 255).",
+    ),
+    (
+        "text",
+        "t" * 5000,
+        "t" * 5001,
+        "Der Kommentar darf höchstens 5.000 Zeichen lang sein (Ihrer hat 5.001).",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "longest", "too_long", "message"), LIMITS, ids=[limit[0] for limit in LIMITS]
+)
+def test_limits_are_checked_before_storing_and_never_truncate(
+    client, article, field, longest, too_long, message
+):
+    """At the limit: stored whole. One over: 422 with a message naming the limit."""
+    assert len(longest) + 1 == len(too_long)
+    refused = post_comment(client, article, **{field: too_long})
+    assert refused.status_code == 422
+    assert message in soup(refused).find(id=f"{field}-fehler").get_text()
+    assert stored_comments() == []
+
+    accepted = post_comment(client, article, **{field: longest})
+    assert accepted.status_code == 200
+    assert getattr(stored_comments()[0], field) == longest
+
+
+@pytest.mark.parametrize("field", ["name", "email", "text"])
+def test_nul_bytes_are_refused_not_stored(client, article, field):
+    """Werkzeug passes NUL through; PostgreSQL would fail on it. It gets a German message."""
+    value = {"name": "Eri\x00ka", "email": "erika\x00@example.org", "text": "Hallo\x00"}[field]
+    response = post_comment(client, article, **{field: value})
+
+    assert response.status_code == 422
+    assert stored_comments() == []
+    assert "Steuerzeichen" in soup(response).find(id=f"{field}-fehler").get_text()
+
+
+def test_text_is_normalised_to_nfc_once_at_input(client, article):
+    """'e' + combining acute and 'é' are the same comment: stored as the composed form."""
+    post_comment(client, article, name="Rene\u0301", text="Cafe\u0301\r\nzweite Zeile")
+
+    [comment] = stored_comments()
+    assert comment.name == "Ren\u00e9"
+    assert comment.text == "Caf\u00e9\nzweite Zeile"
+
+
+def test_plain_invalid_post_renders_the_whole_page_with_422(client, article):
+    """Without JavaScript the article page comes back with the form's messages."""
+    response = post_comment(client, article, htmx=False, name="  ")
+
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.find("h1").get_text() == article.title
+    assert page.find("html")["lang"] == "de"
+    assert "Bitte füllen Sie alle Felder aus." in page.find(id="formular-fehler").get_text()
+    assert page.find("input", {"name": "email"})["value"] == "erika@example.org"
+    assert stored_comments() == []
+
+
+def test_post_to_unknown_or_unpublished_article_is_404_and_stores_nothing(client, article):
+    draft = make_article(published_at=None)
+    token = csrf_token(client, article)
+    data = {"name": "A", "email": "a@example.org", "text": "B", "csrf_token": token}
+
+    for slug in ("gibt-es-nicht", draft.slug):
+        response = client.post(f"/artikel/{slug}/kommentare", data=data)
+        assert response.status_code == 404
+    assert stored_comments() == []
+
+
+# --- CSRF -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain form", "htmx"])
+def test_post_without_valid_token_is_refused_with_german_message(client, article, htmx):
+    """No token, or a forged one: 400, 'Das Formular ist abgelaufen…', nothing stored."""
+    csrf_token(client, article)  # the reader has a session, but the post lacks its token
+    data = {"name": "A", "email": "a@example.org", "text": "B"}
+    headers = HTMX if htmx else {}
+    for token in (None, "gefälscht"):
+        sent = data if token is None else {**data, "csrf_token": token}
+        response = client.post(f"/artikel/{article.slug}/kommentare", data=sent, headers=headers)
+        assert response.status_code == 400
+        assert "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu." in response.get_data(
+            as_text=True
+        )
+    if htmx:
+        assert response.headers["HX-Retarget"] == "#meldungen"
+    assert stored_comments() == []
+
+
+def test_htmx_token_travels_in_the_header(client, article):
+    """The page puts the token into hx-headers, so htmx posts need no hidden field."""
+    page = soup(client.get(f"/artikel/{article.slug}"))
+    import json
+
+    token = json.loads(page.body["hx-headers"])["X-CSRFToken"]
+    data = {"name": "A", "email": "a@example.org", "text": "B"}
+    response = client.post(
+        f"/artikel/{article.slug}/kommentare", data=data, headers={**HTMX, "X-CSRFToken": token}
+    )
+    assert response.status_code == 200
+    assert len(stored_comments()) == 1
+
+
+# --- escaping -------------------------------------------------------------------------------
+
+
+def test_script_in_name_or_comment_is_shown_as_text(client, article):
+    """testScriptPayloadIsEscaped: what a reader types is text, on the page and in the fragment."""
+    payload_name = "<script>alert('name')</script>"
+    payload_text = '<img src=x onerror="alert(1)"><b>fett</b>'
+    fragment = post_comment(client, article, name=payload_name, text=payload_text)
+    page = client.get(f"/artikel/{article.slug}")
+
+    for response in (fragment, page):
+        html = response.get_data(as_text=True)
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        parsed = soup(response)
+        assert (
+            parsed.select_one("#kommentar-liste script, #kommentar-liste img, .comment b") is None
+        )
+        item = parsed.select_one(".comment")
+        assert item.find(class_="comment-author").get_text() == payload_name
+        assert item.find(class_="comment-text").get_text() == payload_text
+
+
+# --- the list as a fragment -----------------------------------------------------------------
+
+
+def test_comment_list_fragment_for_htmx(client, article):
+    """GET …/kommentare with htmx: the list and the count, from the same partials."""
+    make_comment(article, text="Hallo")
+    response = client.get(f"/artikel/{article.slug}/kommentare", headers=HTMX)
+
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    page = soup(response)
+    assert page.find("html") is None
+    assert [t.get_text() for t in page.select("#kommentar-verlauf .comment-text")] == ["Hallo"]
+    assert page.find(id="kommentar-anzahl")["hx-swap-oob"] == "true"
+
+
+def test_comment_list_url_without_htmx_leads_to_the_comments(client, article):
+    response = client.get(f"/artikel/{article.slug}/kommentare")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/artikel/{article.slug}#kommentare"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+# --- size limit -------------------------------------------------------------------------------
+
+
+def test_request_body_over_the_limit_gets_413_in_german(app, client, article):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    token = csrf_token(client, article)
+    data = {"name": "A", "email": "a@example.org", "text": "x" * 5000, "csrf_token": token}
+    response = client.post(f"/artikel/{article.slug}/kommentare", data=data)
+
+    assert response.status_code == 413
+    assert "größer als erlaubt (höchstens 4 KB)" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def post_chunked(client, article, body: bytes):
+    """Post a body as gunicorn hands on a chunked one: no Content-Length, input terminated."""
+    return client.post(
+        f"/artikel/{article.slug}/kommentare",
+        input_stream=io.BytesIO(body),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"CONTENT_LENGTH": "", "wsgi.input_terminated": True},
+    )
+
+
+def test_chunked_body_over_the_limit_is_refused_not_truncated(app, client, article):
+    """A chunked body has no length to check up front; it must still get 413, not be cut off."""
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    token = csrf_token(client, article)
+    body = f"csrf_token={token}&name=A&email=a%40example.org&text={'x' * 5000}".encode()
+    response = post_chunked(client, article, body)
+
+    assert response.status_code == 413
+    assert "größer als erlaubt" in response.get_data(as_text=True)
+    assert stored_comments() == []
+
+
+def test_chunked_body_within_the_limit_is_accepted(client, article):
+    token = csrf_token(client, article)
+    response = post_chunked(
+        client, article, f"csrf_token={token}&name=A&email=a%40example.org&text=Kurz".encode()
+    )
+
+    assert response.status_code == 303
+    assert [c.text for c in stored_comments()] == ["Kurz"]

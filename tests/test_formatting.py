@@ -1,0 +1,55 @@
+"""How things read in German: plurals, dates, excerpts, paragraphs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from webapp.formatting import comment_count, date_and_time, excerpt, long_date, paragraphs
+
+
+@pytest.fixture
+def request_context(app):
+    with app.test_request_context("/"):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("n", "label"),
+    [(0, "0 Kommentare"), (1, "1 Kommentar"), (2, "2 Kommentare"), (10_000, "10.000 Kommentare")],
+)
+def test_comment_count_in_german(request_context, n, label):
+    assert comment_count(n) == label
+
+
+@pytest.mark.parametrize(
+    ("utc", "shown"),
+    [
+        (datetime(2014, 3, 21, 13, 5), "21. März 2014 um 14:05"),  # CET, UTC+1
+        (datetime(2014, 7, 1, 22, 30), "2. Juli 2014 um 00:30"),  # CEST, UTC+2, next day
+    ],
+)
+def test_dates_are_german_in_berlin_time(request_context, utc, shown):
+    assert date_and_time(utc) == shown
+    assert long_date(utc) == shown.split(" um ")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Kurz und gut.", 50, "Kurz und gut."),
+        ("Ein Satz, der zu lang ist", 12, "Ein Satz…"),
+        ("Worte   mit\nUmbruch und mehr", 16, "Worte mit…"),
+        ("Donaudampfschifffahrt", 10, "Donaudampf…"),
+        ("Genau zehn", 10, "Genau zehn"),
+        ("Fragt: „Wie kann man", 19, "Fragt: „Wie kann…"),
+    ],
+)
+def test_excerpt_cuts_at_a_word_boundary(text, limit, expected):
+    assert excerpt(text, limit) == expected
+
+
+def test_paragraphs_escape_and_split_on_blank_lines():
+    html = paragraphs("Eins <b>\r\n\r\n  Zwei & drei\n\n\n")
+    assert html == "<p>Eins &lt;b&gt;</p>\n<p>Zwei &amp; drei</p>"

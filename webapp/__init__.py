@@ -1,0 +1,107 @@
+"""Zirkel: articles with in-place comments."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import formatting
+from .database import configure_sqlite, engine_options
+from .extensions import babel, csrf, db, migrate
+from .middleware import ChunkedBodyLimit
+from .settings import DEFAULTS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then ZIRKEL_* variables."""
+    instance_path = os.environ.get("ZIRKEL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        # Templates and static files sit at the top of the project, beside webapp/.
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("ZIRKEL")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    finish_config(app)
+
+    app.wsgi_app = ChunkedBodyLimit(app, app.wsgi_app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    formatting.register(app)
+    # Tables are never created here: migrations run once, before the workers start.
+    return app
+
+
+def finish_config(app: Flask) -> None:
+    """Derive what the extensions read from Zirkel's own settings."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = load_or_create_secret(Path(app.instance_path) / "secret_key")
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
+        f"sqlite:///{Path(app.instance_path) / 'zirkel.sqlite3'}"
+    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
+    # WTForms' built-in messages follow the interface language.
+    app.config.setdefault("WTF_I18N_ENABLED", True)
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret key, generating it on first start (safe if workers race)."""
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            # link() fails if another process won the race; then its key counts.
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    # Batch mode: SQLite can only alter a table by copying it.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .articles import views as articles
+    from .comments import views as comments
+
+    app.register_blueprint(articles.bp)
+    app.register_blueprint(comments.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from . import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from . import commands
+
+    commands.register(app)

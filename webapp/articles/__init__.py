@@ -1,0 +1,1 @@
+"""What readers browse: the front page, articles and authors."""

@@ -1,0 +1,1 @@
+"""Reader comments: the posting rules, the form and the fragments of the comment section."""

@@ -1,0 +1,127 @@
+"""The comment form: what counts as filled in, the limits, and the German messages."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import ClassVar
+
+from flask_babel import format_number
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import Email, StopValidation
+
+from .service import EMAIL_MAX, NAME_MAX, TEXT_MAX
+
+# Characters a reader cannot see: a field made only of these is empty.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+# Control characters other than tab and line breaks have no place in a comment;
+# NUL in particular would make PostgreSQL fail.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def is_blank(value: str | None) -> bool:
+    """Whether a value is empty to the eye: only spaces and invisible characters."""
+    return not value or all(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in value)
+
+
+def normalize(value: str | None) -> str | None:
+    """NFC, once, at input; Windows line breaks as \\n."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
+class Filled:
+    """Like DataRequired, but a field of invisible characters counts as empty."""
+
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field) -> None:
+        if is_blank(field.data):
+            field.errors.clear()
+            raise StopValidation(self.message)
+
+
+class NoControlCharacters:
+    def __call__(self, form: FlaskForm, field) -> None:
+        if any(
+            unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in field.data
+        ):
+            raise StopValidation(
+                _l("This field contains control characters that cannot be stored.")
+            )
+
+
+class MaxLength:
+    """A length limit whose message names the limit, checked before anything is stored."""
+
+    def __init__(self, limit: int, message: str) -> None:
+        self.limit = limit
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field) -> None:
+        if len(field.data) > self.limit:
+            raise StopValidation(
+                self.message
+                % {"max": format_number(self.limit), "length": format_number(len(field.data))}
+            )
+
+
+class CommentForm(FlaskForm):
+    text_max = TEXT_MAX
+
+    name = StringField(
+        _l("Name"),
+        filters=[normalize, strip],
+        validators=[
+            Filled(_l("Please enter your name.")),
+            NoControlCharacters(),
+            MaxLength(
+                NAME_MAX, _l("The name can have at most %(max)s characters (yours has %(length)s).")
+            ),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("E-mail"),
+        filters=[normalize, strip],
+        validators=[
+            Filled(_l("Please enter your e-mail address.")),
+            NoControlCharacters(),
+            MaxLength(
+                EMAIL_MAX,
+                _l(
+                    "The e-mail address can have at most %(max)s characters (yours has %(length)s)."
+                ),
+            ),
+            Email(_l("Please enter a valid e-mail address.")),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    text = TextAreaField(
+        _l("Comment"),
+        filters=[normalize, strip],
+        validators=[
+            Filled(_l("Please write a comment.")),
+            NoControlCharacters(),
+            MaxLength(
+                TEXT_MAX,
+                _l("The comment can have at most %(max)s characters (yours has %(length)s)."),
+            ),
+        ],
+        render_kw={"rows": 6},
+    )
+
+    def summary(self) -> str:
+        """The one sentence above the form that says what is wrong."""
+        if any(is_blank(field.data) for field in (self.name, self.email, self.text)):
+            return str(_l("Please fill in all fields."))
+        return str(_l("Please correct the marked fields."))

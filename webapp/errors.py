@@ -1,0 +1,55 @@
+"""German error pages; htmx requests get the message in the page's message area."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .htmx import is_htmx
+
+# Titles and texts for the codes readers meet; our own abort() texts win over these.
+_MESSAGES = {
+    400: (_l("Bad request"), _l("The server could not understand this request.")),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    405: (_l("Not allowed"), _l("This address cannot be used like that.")),
+    413: (_l("Too large"), None),  # the text names the limit, see _describe
+    500: (
+        _l("Server error"),
+        _l("Something went wrong on the server. Please try again later."),
+    ),
+}
+
+
+def _describe(error: HTTPException) -> tuple[str, str]:
+    """The German title and text for an HTTP error."""
+    if isinstance(error, CSRFError):
+        return _("Form expired"), _("The form has expired. Please reload the page.")
+    code = error.code or 500
+    title, text = _MESSAGES.get(code, (_("Error %(code)s", code=code), None))
+    if code == 413:
+        size = current_app.config["MAX_CONTENT_LENGTH"] / 1024
+        text = _(
+            "What you sent is larger than allowed (at most %(size)s KB).", size=format_decimal(size)
+        )
+    # Only our own abort() calls carry a German description; Werkzeug's are English.
+    own = error.description != type(error).description
+    return str(title), str(error.description if own else text or title)
+
+
+def handle_http_error(error: HTTPException):
+    """Render an error as a page, or as a fragment htmx puts into the message area."""
+    title, text = _describe(error)
+    code = error.code or 500
+    if is_htmx():
+        html = render_template("errors/_message.html", title=title, text=text)
+        return html, code, {"HX-Retarget": "#meldungen", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", title=title, text=text, code=code), code
+
+
+def register(app: Flask) -> None:
+    # Flask logs an unhandled exception, then hands it here as InternalServerError.
+    app.register_error_handler(HTTPException, handle_http_error)

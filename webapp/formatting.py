@@ -1,0 +1,63 @@
+"""How things read: German plurals, dates and excerpts, as Jinja filters."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_number, format_time, get_locale, gettext, ngettext
+from markupsafe import Markup, escape
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def comment_count(n: int) -> str:
+    """'0 Kommentare', '1 Kommentar', '10.000 Kommentare'."""
+    return ngettext("%(count)s comment", "%(count)s comments", n, count=format_number(n))
+
+
+def long_date(value: datetime) -> str:
+    """'21. März 2014', in the site's time zone."""
+    return format_date(value, "long")
+
+
+def date_and_time(value: datetime) -> str:
+    """'21. März 2014 um 14:05', in the site's time zone."""
+    return gettext(
+        "%(date)s at %(time)s", date=format_date(value, "long"), time=format_time(value, "short")
+    )
+
+
+def excerpt(text: str, limit: int = 200) -> str:
+    """The text, or its start cut at a word boundary with '…' if longer than limit."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1]
+    space = cut.rfind(" ")
+    # A single overlong word has no boundary to cut at; cut inside it.
+    cut = cut[:space] if space > 0 else text[:limit]
+    return cut.rstrip(" ,;:.-–—(„\"'") + "…"
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text as escaped HTML paragraphs; a blank line starts a new one."""
+    parts = (p.strip() for p in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n")))
+    return Markup("\n").join(Markup("<p>%s</p>") % escape(p) for p in parts if p)
+
+
+def language() -> str:
+    """The interface language as a BCP 47 tag, for <html lang>."""
+    return str(get_locale()).replace("_", "-")
+
+
+def register(app: Flask) -> None:
+    """Make the helpers available as Jinja filters."""
+    app.add_template_global(language)
+    app.add_template_filter(format_number, "number")
+    app.add_template_filter(comment_count)
+    app.add_template_filter(long_date)
+    app.add_template_filter(date_and_time)
+    app.add_template_filter(excerpt)
+    app.add_template_filter(paragraphs)

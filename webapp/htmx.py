@@ -1,0 +1,28 @@
+"""One place that knows about htmx requests."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+
+def is_htmx() -> bool:
+    """Whether htmx sent this request (and will swap what we answer)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def is_partial() -> bool:
+    """Whether to answer with a fragment rather than the whole page.
+
+    Boosted links and history restores want a whole page even though htmx sends them.
+    """
+    return (
+        is_htmx()
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def vary_on_htmx(response: Response) -> Response:
+    """Mark a response whose body depends on HX-Request, so caches keep both."""
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,22 @@
+"""Every Zirkel setting and its default. The README's configuration table documents them.
+
+Settings are read in this order, later ones winning: these defaults,
+``instance/config.py``, then ``ZIRKEL_<NAME>`` environment variables (values are
+parsed as JSON where they can be, so ``ZIRKEL_ARTICLES_PER_PAGE=20`` is a number).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,  # None: generated into instance/secret_key
+    "DATABASE_URL": None,  # None: SQLite in the instance folder
+    "SQLITE_BUSY_TIMEOUT": 15,  # seconds
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes
+    "SITE_NAME": "Zirkel",
+    "SITE_DESCRIPTION": "Artikel und Diskussionen",
+    "ARTICLES_PER_PAGE": 10,
+    "BABEL_DEFAULT_LOCALE": "de",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+}

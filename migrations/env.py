@@ -89,6 +89,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign
+            # keys enforced, dropping a referenced table fails. The pragma only takes
+            # effect outside a transaction, so it goes to the driver's connection first.
+            connection.connection.dbapi_connection.execute('PRAGMA foreign_keys = OFF')
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -97,6 +103,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+                if broken:
+                    raise RuntimeError(f'migration broke foreign keys: {broken}')
+        if sqlite:
+            # Never hand this connection, foreign keys off, back to the pool.
+            connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -39,7 +39,7 @@ $(VENV)/.installed: pyproject.toml
 
 # After changing strings: extract them and merge them into every catalog.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --project Zirkel -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --width 100
 	rm webapp/translations/messages.pot
 

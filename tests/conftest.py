@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,31 +10,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from jinja2 import StrictUndefined
 from sqlalchemy import event
 
 import servers
-from webapp import create_app
+from apps import make_app
 from webapp.extensions import db
-
-
-def make_app(instance: Path, **config) -> Flask:
-    """An app whose instance folder and SQLite file live in a temporary folder."""
-    os.environ["ZIRKEL_INSTANCE_PATH"] = str(instance)
-    try:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test secret",
-                "DATABASE_URL": f"sqlite:///{instance / 'zirkel.sqlite3'}",
-                **config,
-            }
-        )
-    finally:
-        del os.environ["ZIRKEL_INSTANCE_PATH"]
-    # A variable a template forgot fails the test instead of rendering empty.
-    app.jinja_env.undefined = StrictUndefined
-    return app
 
 
 @pytest.fixture(scope="session")

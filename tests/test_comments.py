@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -265,35 +267,101 @@ def test_post_to_unknown_or_unpublished_article_is_404_and_stores_nothing(client
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain form", "htmx"])
-def test_post_without_valid_token_is_refused_with_german_message(client, article, htmx):
+@pytest.mark.parametrize("token", [None, "gefälscht", ""], ids=["missing", "forged", "empty"])
+def test_post_without_valid_token_is_refused_with_german_message(client, article, htmx, token):
     """No token, or a forged one: 400, 'Das Formular ist abgelaufen…', nothing stored."""
-    csrf_token(client, article)  # the reader has a session, but the post lacks its token
     data = {"name": "A", "email": "a@example.org", "text": "B"}
-    headers = HTMX if htmx else {}
-    for token in (None, "gefälscht"):
-        sent = data if token is None else {**data, "csrf_token": token}
-        response = client.post(f"/artikel/{article.slug}/kommentare", data=sent, headers=headers)
-        assert response.status_code == 400
-        assert "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu." in response.get_data(
-            as_text=True
-        )
+    if token is not None:
+        data["csrf_token"] = token
+    response = client.post(
+        f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX if htmx else {}
+    )
+
+    assert response.status_code == 400
+    assert "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu." in response.get_data(
+        as_text=True
+    )
     if htmx:
         assert response.headers["HX-Retarget"] == "#meldungen"
     assert stored_comments() == []
 
 
-def test_htmx_token_travels_in_the_header(client, article):
-    """The page puts the token into hx-headers, so htmx posts need no hidden field."""
-    page = soup(client.get(f"/artikel/{article.slug}"))
-    import json
+def test_token_older_than_its_lifetime_is_refused(app, client, article):
+    """A form left open past FORM_TOKEN_MAX_AGE (plus one window) counts as expired."""
+    from webapp.comments.token import WINDOW, issue_token
 
-    token = json.loads(page.body["hx-headers"])["X-CSRFToken"]
+    old = issue_token(now=time.time() - app.config["FORM_TOKEN_MAX_AGE"] - 2 * WINDOW)
+    data = {"name": "A", "email": "a@example.org", "text": "B", "csrf_token": old}
+    response = client.post(f"/artikel/{article.slug}/kommentare", data=data)
+
+    assert response.status_code == 400
+    assert stored_comments() == []
+
+
+def test_htmx_token_travels_in_a_header(client, article):
+    """The form's hx-headers carries the token, so an htmx post needs no hidden field."""
+    form = soup(client.get(f"/artikel/{article.slug}")).find("form", id="kommentar-formular")
+    token = json.loads(form["hx-headers"])["X-Form-Token"]
+    assert token == form.find("input", {"name": "csrf_token"})["value"]
+
     data = {"name": "A", "email": "a@example.org", "text": "B"}
     response = client.post(
-        f"/artikel/{article.slug}/kommentare", data=data, headers={**HTMX, "X-CSRFToken": token}
+        f"/artikel/{article.slug}/kommentare", data=data, headers={**HTMX, "X-Form-Token": token}
     )
     assert response.status_code == 200
     assert len(stored_comments()) == 1
+
+
+CROSS_SITE = {
+    "fetch metadata": {"Sec-Fetch-Site": "cross-site"},
+    "sibling subdomain": {"Sec-Fetch-Site": "same-site"},
+    "foreign origin": {"Origin": "https://evil.example"},
+    "opaque origin": {"Origin": "null"},
+    "foreign referer": {"Referer": "https://evil.example/seite"},
+    "other scheme": {"Origin": "https://localhost"},
+}
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE.values(), ids=CROSS_SITE.keys())
+def test_cross_site_posts_are_refused_even_with_a_valid_token(client, article, headers):
+    """testCrossSiteFormPostIsRefused: another site's page cannot make a browser post here."""
+    token = csrf_token(client, article)
+    data = {"name": "A", "email": "a@example.org", "text": "B", "csrf_token": token}
+    response = client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=headers)
+
+    assert response.status_code == 403
+    assert "nur auf dieser Website" in response.get_data(as_text=True)
+    assert stored_comments() == []
+
+
+SAME_SITE = {
+    "fetch metadata": {"Sec-Fetch-Site": "same-origin"},
+    "own origin": {"Origin": "http://localhost"},
+    "own referer": {"Referer": "http://localhost/artikel/x"},
+    "no browser hints": {},
+}
+
+
+@pytest.mark.parametrize("headers", SAME_SITE.values(), ids=SAME_SITE.keys())
+def test_same_site_posts_are_accepted(client, article, headers):
+    token = csrf_token(client, article)
+    data = {"name": "A", "email": "a@example.org", "text": "B", "csrf_token": token}
+    response = client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=headers)
+
+    assert response.status_code == 303
+    assert len(stored_comments()) == 1
+
+
+def test_readers_get_no_cookie_and_identical_pages(client, article):
+    """A reader who has not commented gets no cookie, and the same bytes as any other."""
+    first = client.get(f"/artikel/{article.slug}")
+    client.delete_cookie("session")
+    second = client.get(f"/artikel/{article.slug}")
+
+    for response in (first, second):
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")
+    assert first.get_data() == second.get_data()
 
 
 # --- escaping -------------------------------------------------------------------------------

@@ -50,3 +50,35 @@ def test_migrations_match_the_models(app):
     with db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []
+
+
+def test_migrations_keep_existing_data(tmp_path):
+    """Upgrading a database that has articles and comments keeps them (SQLite copies tables)."""
+    from flask_migrate import upgrade
+
+    from apps import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="e6f7f2f1bbec")  # the first revision
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO author (id, name, slug, bio) VALUES (1, 'A', 'a', '')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO article (id, slug, title, teaser, body, photo_alt, photo_caption,"
+                " author_id, comment_count) VALUES (1, 'x', 'X', '', '', '', '', 1, 1)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO comment (article_id, name, email, text, created_at, status)"
+                " VALUES (1, 'N', 'n@example.org', 'T', '2014-03-21 13:05:00', 'visible')"
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT article.slug, comment_count, comment_version, comment.text"
+                " FROM article JOIN comment ON comment.article_id = article.id"
+            ).all()
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
+    assert rows == [("x", 1, 0, "T")]

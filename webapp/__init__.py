@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import formatting
+from . import assets, caching, formatting
 from .database import configure_sqlite, engine_options
 from .extensions import babel, csrf, db, migrate
 from .middleware import ChunkedBodyLimit
@@ -43,6 +43,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     formatting.register(app)
+    assets.register(app)
+    caching.register(app)
     # Tables are never created here: migrations run once, before the workers start.
     return app
 

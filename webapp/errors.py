@@ -14,6 +14,7 @@ from .htmx import is_htmx
 # Titles and texts for the codes readers meet; our own abort() texts win over these.
 _MESSAGES = {
     400: (_l("Bad request"), _l("The server could not understand this request.")),
+    403: (_l("Not allowed"), _l("This request is not allowed.")),
     404: (_l("Page not found"), _l("There is no page at this address.")),
     405: (_l("Not allowed"), _l("This address cannot be used like that.")),
     413: (_l("Too large"), None),  # the text names the limit, see _describe

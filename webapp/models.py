@@ -21,6 +21,7 @@ class Author(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     bio: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     articles: Mapped[list[Article]] = relationship(back_populates="author")
 
@@ -44,9 +45,13 @@ class Article(db.Model):
     # None: a draft. In the future: scheduled, hidden until then.
     published_at: Mapped[datetime | None]
     author_id: Mapped[int] = mapped_column(ForeignKey("author.id"), index=True)
-    # The number of visible comments, kept by comments.service in the same
-    # transaction as every change, so no page ever counts rows.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The number of visible comments, and a version that changes with every change to
+    # them, kept by comments.service in the same transaction as the change: no page
+    # ever counts rows, and caches and ETags know when the comments changed.
     comment_count: Mapped[int] = mapped_column(default=0)
+    comment_version: Mapped[int] = mapped_column(default=0)
+    comments_changed_at: Mapped[datetime | None]
 
     author: Mapped[Author] = relationship(back_populates="articles")
 

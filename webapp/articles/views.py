@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..caching import conditional_page, version_tag
 from ..comments.forms import CommentForm
 from ..comments.service import visible_comments
+from ..comments.token import issue_token
 from ..extensions import db
 from ..models import Article, Author
 
@@ -25,16 +27,16 @@ def get_published_article(slug: str) -> Article:
     return article
 
 
-def render_article(article: Article, form: CommentForm | None = None, status: int = 200):
+def render_article(
+    article: Article,
+    form: CommentForm | None = None,
+    status_message: str | None = None,
+    status_kind: str | None = None,
+) -> str:
     """The whole article page; the comment post renders it too when JavaScript is off."""
     if form is not None and form.errors:
         status_kind, status_message = "error", form.summary()
-    else:
-        # A plain-form post redirected here leaves its thanks as a flashed message.
-        status_kind, status_message = next(
-            iter(get_flashed_messages(with_categories=True)), (None, None)
-        )
-    html = render_template(
+    return render_template(
         "articles/article.html",
         article=article,
         comments=visible_comments(article),
@@ -42,7 +44,17 @@ def render_article(article: Article, form: CommentForm | None = None, status: in
         status_message=status_message,
         status_kind=status_kind,
     )
-    return html, status
+
+
+def flashed_status() -> tuple[str | None, str | None]:
+    """The thanks a plain-form post left for the page it redirected to, if any.
+
+    Only readers who already have a session cookie can have one; for everybody else
+    the session stays untouched, so the page sets no cookie and varies by none.
+    """
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None, None
+    return next(iter(get_flashed_messages(with_categories=True)), (None, None))
 
 
 def _page_number() -> int:
@@ -62,8 +74,21 @@ def index():
 
 @bp.get("/artikel/<slug>")
 def show(slug: str):
-    """One article with its comment section."""
-    return render_article(get_published_article(slug))
+    """One article with its comment section: the same bytes for every reader, cached."""
+    article = get_published_article(slug)
+    status_kind, status_message = flashed_status()
+    if status_message:
+        # The thanks after a plain-form post is for this reader only.
+        return render_article(article, status_message=status_message, status_kind=status_kind)
+    etag = version_tag(
+        "article",
+        article.id,
+        article.updated_at,
+        article.author.updated_at,
+        article.comment_version,
+        issue_token(),  # the form's token changes every few minutes
+    )
+    return conditional_page(etag, lambda: render_article(article))
 
 
 @bp.get("/autoren/<slug>")

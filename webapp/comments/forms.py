@@ -12,6 +12,7 @@ from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Email, StopValidation
 
 from .service import EMAIL_MAX, NAME_MAX, TEXT_MAX
+from .token import FormTokenCSRF
 
 # Characters a reader cannot see: a field made only of these is empty.
 _INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
@@ -76,6 +77,10 @@ class MaxLength:
 
 
 class CommentForm(FlaskForm):
+    class Meta:
+        # A token without a session, so readers get no cookie (see token.py).
+        csrf_class = FormTokenCSRF
+
     text_max = TEXT_MAX
 
     name = StringField(
@@ -119,6 +124,10 @@ class CommentForm(FlaskForm):
         ],
         render_kw={"rows": 6},
     )
+
+    def token_expired(self) -> bool:
+        """Whether the post lacked a genuine, recent form token."""
+        return bool(self.meta.csrf and self.csrf_token.errors)
 
     def summary(self) -> str:
         """The one sentence above the form that says what is wrong."""

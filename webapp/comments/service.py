@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Article, Comment, CommentStatus
+from ..models import Article, Comment, CommentStatus, utcnow
 
 NAME_MAX = 100
 EMAIL_MAX = 254  # RFC 5321's limit for a whole address
@@ -25,13 +25,17 @@ def visible_comments(article: Article) -> Sequence[Comment]:
 
 def add_comment(article: Article, *, name: str, email: str, text: str) -> Comment:
     """Store a validated comment and keep the article's count in step, in one transaction."""
-    comment = Comment(article=article, name=name, email=email, text=text)
+    comment = Comment(article=article, name=name, email=email, text=text, created_at=utcnow())
     db.session.add(comment)
-    # An UPDATE of the column itself, so concurrent posts never lose an increment.
+    # An UPDATE of the columns themselves, so concurrent posts never lose an increment.
     db.session.execute(
         update(Article)
         .where(Article.id == article.id)
-        .values(comment_count=Article.comment_count + 1)
+        .values(
+            comment_count=Article.comment_count + 1,
+            comment_version=Article.comment_version + 1,
+            comments_changed_at=comment.created_at,
+        )
     )
     db.session.commit()
     return comment

@@ -1,0 +1,95 @@
+"""Caching without stale pages: ETags, 304s, reuse of rendered pages, immutable assets."""
+
+from __future__ import annotations
+
+from apps import make_app
+from factories import make_article, make_comment
+from helpers import HTMX, post_comment, soup
+from webapp.extensions import db
+
+
+def test_article_page_revalidates_with_its_etag(client, app):
+    """A repeat view gets 304 with no body, until a comment changes what the page shows."""
+    article = make_article()
+    url = f"/artikel/{article.slug}"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+
+    assert first.headers["Cache-Control"] == "no-cache"
+    repeat = client.get(url, headers={"If-None-Match": etag})
+    assert (repeat.status_code, repeat.get_data()) == (304, b"")
+
+    post_comment(client, article)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert soup(changed).find(id="kommentar-anzahl").get_text() == "1 Kommentar"
+
+
+def test_second_view_is_served_from_the_cache_with_one_query(client, app, count_queries):
+    """The rendered page is reused: only the version check reaches the database."""
+    article = make_article()
+    for _ in range(20):
+        make_comment(article)
+    url = f"/artikel/{article.slug}"
+    db.session.commit()
+
+    with count_queries() as cold:
+        first = client.get(url)
+    with count_queries() as warm:
+        second = client.get(url)
+
+    assert first.get_data() == second.get_data()
+    assert (len(cold), len(warm)) == (2, 1)
+
+
+def test_a_new_comment_is_visible_at_once_in_every_worker(tmp_path, app, client):
+    """Another worker (a second app on the same database) never serves its stale copy."""
+    article = make_article()
+    url = f"/artikel/{article.slug}"
+    db.session.commit()
+    other_worker = make_app(tmp_path)
+    other = other_worker.test_client()
+    assert soup(other.get(url)).find(id="kommentar-anzahl").get_text() == "0 Kommentare"
+
+    post_comment(client, article, text="Ganz neu")
+
+    page = soup(other.get(url))
+    assert page.find(id="kommentar-anzahl").get_text() == "1 Kommentar"
+    assert [t.get_text() for t in page.select(".comment-text")] == ["Ganz neu"]
+    with other_worker.app_context():
+        db.engine.dispose()
+
+
+def test_unchanged_comment_list_refresh_is_a_304(client, app):
+    """The list fragment's ETag and Last-Modified change exactly when its comments change."""
+    article = make_article()
+    make_comment(article, text="Eins")
+    url = f"/artikel/{article.slug}/kommentare"
+
+    first = client.get(url, headers=HTMX)
+    assert first.headers["Last-Modified"]
+    unchanged = client.get(url, headers={**HTMX, "If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304
+
+    make_comment(article, text="Zwei")
+    changed = client.get(url, headers={**HTMX, "If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+    assert [t.get_text() for t in soup(changed).select(".comment-text")] == ["Eins", "Zwei"]
+
+
+def test_static_files_have_fingerprinted_immutable_urls(client, app):
+    """Assets are named by their content, so a repeat view fetches none of them again."""
+    make_article()
+    page = soup(client.get("/"))
+    urls = [link["href"] for link in page.find_all("link", rel="stylesheet")]
+    urls += [script["src"] for script in page.find_all("script")]
+
+    assert len(urls) == 3
+    for url in urls:
+        assert "?v=" in url
+        with client.get(url) as response:
+            assert response.status_code == 200
+            assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    with client.get(urls[0].split("?")[0]) as unversioned:
+        assert "immutable" not in unversioned.headers.get("Cache-Control", "")

@@ -1,0 +1,58 @@
+"""Fingerprinted static URLs: `static_url("css/site.css")` -> /static/css/site.css?v=<hash>.
+
+A URL that names the file's content can be cached for a year and never revalidated;
+a new release changes the hash and so the URL. RELEASE names the whole release
+(templates, static files, translations) for ETags of rendered pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request, url_for
+
+ONE_YEAR = 365 * 24 * 60 * 60
+
+
+@cache
+def _digest(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=6).hexdigest()
+
+
+def static_url(filename: str) -> str:
+    """The URL of a static file, with its content's hash as its version."""
+    path = Path(current_app.static_folder) / filename
+    return url_for("static", filename=filename, v=_digest(path))
+
+
+def release_id(app: Flask) -> str:
+    """A hash over everything that shapes a rendered page besides the data."""
+    h = hashlib.blake2b(digest_size=6)
+    roots = [
+        Path(app.template_folder),
+        Path(app.static_folder),
+        Path(app.root_path) / "translations",
+    ]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _cache_static(response: Response) -> Response:
+    """Let browsers keep a fingerprinted file for a year without asking again."""
+    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    return response
+
+
+def register(app: Flask) -> None:
+    app.config["RELEASE"] = release_id(app)
+    app.add_template_global(static_url)
+    app.after_request(_cache_static)

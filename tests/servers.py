@@ -60,23 +60,81 @@ def run_gunicorn(instance: Path, workers: int = 2, **env: str) -> Iterator[LiveS
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "gunicorn did not start:\n" + (instance / "gunicorn.log").read_text()
-                    ) from None
-                time.sleep(0.2)
+        _wait_until_up(url, process, instance / "gunicorn.log")
         yield LiveServer(url, instance, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
         log.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Poll the front page until the server answers; fail with its log if it dies."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up:\n{log.read_text()}") from None
+            time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a server this test run started, by its PID."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+NGINX = Path("/usr/sbin/nginx")
+NGINX_SITE = PROJECT_ROOT / "deploy" / "nginx-zirkel.conf"
+
+
+@contextmanager
+def run_nginx(workdir: Path, upstream_port: int) -> Iterator[str]:
+    """nginx with the shipped site config in front of gunicorn; yields its URL.
+
+    Only the three lines the config marks ADJUST are rewritten: the listening port, the
+    upstream address and the static folder.
+    """
+    if not NGINX.exists():
+        raise RuntimeError("These tests need nginx: apt-get install nginx")
+    port = free_port()
+    site = NGINX_SITE.read_text()
+    for marked, value in (
+        ("listen 80;", f"listen 127.0.0.1:{port};"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"),
+        ("alias /srv/zirkel/static/;", f"alias {PROJECT_ROOT / 'static'}/;"),
+    ):
+        assert marked in site, f"{NGINX_SITE} no longer has {marked!r}"
+        site = site.replace(marked, value)
+    (workdir / "site.conf").write_text(site)
+    (workdir / "nginx.conf").write_text(
+        f"""pid {workdir / "nginx.pid"};
+error_log {workdir / "error.log"};
+worker_processes 1;
+events {{}}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {workdir};
+    proxy_temp_path {workdir};
+    include {workdir / "site.conf"};
+}}
+"""
+    )
+    process = subprocess.Popen(
+        [str(NGINX), "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, workdir / "error.log")
+        yield url
+    finally:
+        _stop(process)

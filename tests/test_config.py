@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import stat
 
+from bs4 import BeautifulSoup
+
+from apps import make_app
+from factories import make_article
 from webapp import create_app
+from webapp.extensions import db
 from webapp.settings import DEFAULTS
 
 
@@ -52,3 +57,30 @@ def test_configured_secret_key_is_used_and_nothing_written(tmp_path, monkeypatch
     monkeypatch.setenv("ZIRKEL_SECRET_KEY", "von außen")
     assert create_app().config["SECRET_KEY"] == "von außen"
     assert not (tmp_path / "secret_key").exists()
+
+
+def post_from_https_origin(client, url, headers):
+    page = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    data = {"name": "A", "email": "a@example.org", "text": "B"}
+    data["csrf_token"] = page.find("input", {"name": "csrf_token"})["value"]
+    return client.post(f"{url}/kommentare", data=data, headers=headers)
+
+
+HTTPS_BEHIND_PROXY = {"X-Forwarded-Proto": "https", "Origin": "https://localhost"}
+
+
+def test_forwarded_headers_are_ignored_by_default(client, app):
+    """Nobody escapes checks by sending X-Forwarded-* when no proxy is trusted."""
+    response = post_from_https_origin(client, f"/artikel/{make_article().slug}", HTTPS_BEHIND_PROXY)
+    assert response.status_code == 403  # the request came over http, so that origin is foreign
+
+
+def test_one_trusted_proxy_is_believed(app, tmp_path):
+    """Behind nginx (ZIRKEL_TRUSTED_PROXIES=1) the scheme nginx reports counts."""
+    url = f"/artikel/{make_article().slug}"
+    db.session.commit()  # release the test's write lock for the second app
+    behind_nginx = make_app(tmp_path, TRUSTED_PROXIES=1)
+    response = post_from_https_origin(behind_nginx.test_client(), url, HTTPS_BEHIND_PROXY)
+    assert response.status_code == 303
+    with behind_nginx.app_context():
+        db.engine.dispose()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, caching, formatting
 from .database import configure_sqlite, engine_options
@@ -38,6 +39,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     finish_config(app)
 
     app.wsgi_app = ChunkedBodyLimit(app, app.wsgi_app)
+    if hops := app.config["TRUSTED_PROXIES"]:
+        # Believe X-Forwarded-* from exactly this many proxies, nobody else.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

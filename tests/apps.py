@@ -9,6 +9,7 @@ from flask import Flask
 from jinja2 import StrictUndefined
 
 from webapp import create_app
+from webapp.extensions import db
 
 
 def make_app(instance: Path, **config) -> Flask:
@@ -27,4 +28,20 @@ def make_app(instance: Path, **config) -> Flask:
         del os.environ["ZIRKEL_INSTANCE_PATH"]
     # A variable a template forgot fails the test instead of rendering empty.
     app.jinja_env.undefined = StrictUndefined
+    isolate_requests(app)
     return app
+
+
+def isolate_requests(app: Flask) -> None:
+    """Give every test request its own session and transaction, as in production.
+
+    Tests keep an app context pushed, and Flask reuses it for test requests, so requests
+    would share the test's session and its open transaction. Ending the session before
+    and after each request makes them begin (and lock) exactly as a worker's would.
+    """
+
+    def end_session(*_args) -> None:
+        db.session.remove()
+
+    app.before_request(end_session)
+    app.teardown_request(end_session)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from apps import make_app
-from factories import make_article, make_comment
-from helpers import HTMX, post_comment, soup
+from factories import make_article, make_author, make_comment
+from helpers import HTMX, csrf_token, post_comment, soup
 from webapp.extensions import db
 
 
@@ -32,7 +32,6 @@ def test_second_view_is_served_from_the_cache_with_one_query(client, app, count_
     for _ in range(20):
         make_comment(article)
     url = f"/artikel/{article.slug}"
-    db.session.commit()
 
     with count_queries() as cold:
         first = client.get(url)
@@ -47,7 +46,6 @@ def test_a_new_comment_is_visible_at_once_in_every_worker(tmp_path, app, client)
     """Another worker (a second app on the same database) never serves its stale copy."""
     article = make_article()
     url = f"/artikel/{article.slug}"
-    db.session.commit()
     other_worker = make_app(tmp_path)
     other = other_worker.test_client()
     assert soup(other.get(url)).find(id="kommentar-anzahl").get_text() == "0 Kommentare"
@@ -93,3 +91,47 @@ def test_static_files_have_fingerprinted_immutable_urls(client, app):
             assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     with client.get(urls[0].split("?")[0]) as unversioned:
         assert "immutable" not in unversioned.headers.get("Cache-Control", "")
+
+
+def test_posting_costs_the_same_queries_whatever_the_number_of_comments(client, app, count_queries):
+    """A post does not read the article's other comments: constant work per post."""
+    quiet, busy = make_article(), make_article()
+    for _ in range(50):
+        make_comment(busy)
+    tokens = {a.slug: csrf_token(client, a) for a in (quiet, busy)}
+
+    counts = []
+    for slug, token in tokens.items():
+        data = {"name": "A", "email": "a@example.org", "text": "B", "csrf_token": token}
+        with count_queries() as queries:
+            response = client.post(f"/artikel/{slug}/kommentare", data=data, headers=HTMX)
+        assert response.status_code == 200
+        counts.append(len(queries))
+
+    # the article; the insert; the counter update, which returns the new count
+    assert counts == [3, 3]
+
+
+def test_author_page_query_count_does_not_grow_with_articles(client, app, count_queries):
+    author = make_author(slug="vielschreiberin")
+    make_article(author=author)
+    with count_queries() as one:
+        client.get("/autoren/vielschreiberin")
+    for _ in range(5):
+        make_comment(make_article(author=author))
+    with count_queries() as six:
+        client.get("/autoren/vielschreiberin")
+
+    assert len(one) == len(six) == 3  # the author; the page of articles; the total
+
+
+def test_article_html_with_50_comments_stays_under_40_kb(client, app):
+    """Page weight: 50 comments of a typical length keep the HTML under 40 KB."""
+    article = make_article(body="Ein Absatz mit etwas Text. " * 20 + "\n\n" + "Noch einer. " * 40)
+    for n in range(50):
+        make_comment(
+            article, name=f"Leserin Nummer {n}", text="Ein Kommentar von typischer Länge. " * 6
+        )
+
+    html = client.get(f"/artikel/{article.slug}").get_data()
+    assert len(html) <= 40 * 1024

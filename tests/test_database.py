@@ -23,8 +23,6 @@ def test_writes_begin_immediate_and_page_views_deferred(app, client):
     """A deferred transaction that reads, then writes, fails under load: writes start IMMEDIATE."""
     article = make_article()
     url = f"/artikel/{article.slug}"
-    # Requests share the test's session: end its transaction so each request begins anew.
-    db.session.commit()
     begins: list[str] = []
 
     def record(conn, cursor, statement, *args):
@@ -36,7 +34,6 @@ def test_writes_begin_immediate_and_page_views_deferred(app, client):
         client.get(url)
         page_view = list(begins)
         begins.clear()
-        db.session.commit()
         post_comment(client, article)  # a GET for the token, then the POST
     finally:
         event.remove(db.engine, "before_cursor_execute", record)

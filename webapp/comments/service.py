@@ -27,7 +27,8 @@ def add_comment(article: Article, *, name: str, email: str, text: str) -> Commen
     """Store a validated comment and keep the article's count in step, in one transaction."""
     comment = Comment(article=article, name=name, email=email, text=text, created_at=utcnow())
     db.session.add(comment)
-    # An UPDATE of the columns themselves, so concurrent posts never lose an increment.
+    # An UPDATE of the columns themselves, so concurrent posts never lose an increment;
+    # "fetch" brings the new values back into `article` (RETURNING where supported).
     db.session.execute(
         update(Article)
         .where(Article.id == article.id)
@@ -35,7 +36,9 @@ def add_comment(article: Article, *, name: str, email: str, text: str) -> Commen
             comment_count=Article.comment_count + 1,
             comment_version=Article.comment_version + 1,
             comments_changed_at=comment.created_at,
+            updated_at=Article.updated_at,  # a comment is not an edit of the article
         )
+        .execution_options(synchronize_session="fetch")
     )
     db.session.commit()
     return comment

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Zirkel",
     "SITE_DESCRIPTION": "Artikel und Diskussionen",
     "ARTICLES_PER_PAGE": 10,
+    "COMMENTS_PER_PAGE": 50,
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
 }

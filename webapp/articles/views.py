@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, get_flashed_messages, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..caching import conditional_page, version_tag
@@ -12,9 +12,33 @@ from ..comments.forms import CommentForm
 from ..comments.service import visible_comments
 from ..comments.token import issue_token
 from ..extensions import db
-from ..models import Article, Author
+from ..models import Article, Author, utcnow
 
 bp = Blueprint("articles", __name__)
+
+
+# One indexed row per page view: is the article published, and which versions of
+# everything the page shows are current. Core, not ORM: it runs on every request.
+_VERSIONS = (
+    select(
+        Article.id,
+        Article.updated_at,
+        Author.updated_at.label("author_updated_at"),
+        Article.comment_version,
+        Article.comments_changed_at,
+    )
+    .join(Author, Article.author_id == Author.id)
+    .where(Article.slug == bindparam("slug"), Article.published_at <= bindparam("now"))
+)
+
+
+def published_versions(slug: str) -> Row:
+    """The versions the article page shows, or 404, without loading the article."""
+    with db.engine.connect() as connection:
+        row = connection.execute(_VERSIONS, {"slug": slug, "now": utcnow()}).first()
+    if row is None:
+        abort(404, _("There is no article at this address."))
+    return row
 
 
 def get_published_article(slug: str) -> Article:
@@ -36,10 +60,14 @@ def render_article(
     """The whole article page; the comment post renders it too when JavaScript is off."""
     if form is not None and form.errors:
         status_kind, status_message = "error", form.summary()
+    comments, has_older = visible_comments(
+        article, per_page=current_app.config["COMMENTS_PER_PAGE"]
+    )
     return render_template(
         "articles/article.html",
         article=article,
-        comments=visible_comments(article),
+        comments=comments,
+        has_older=has_older,
         form=form or CommentForm(formdata=None),
         status_message=status_message,
         status_kind=status_kind,
@@ -75,20 +103,16 @@ def index():
 @bp.get("/artikel/<slug>")
 def show(slug: str):
     """One article with its comment section: the same bytes for every reader, cached."""
-    article = get_published_article(slug)
+    versions = published_versions(slug)
     status_kind, status_message = flashed_status()
     if status_message:
         # The thanks after a plain-form post is for this reader only.
-        return render_article(article, status_message=status_message, status_kind=status_kind)
-    etag = version_tag(
-        "article",
-        article.id,
-        article.updated_at,
-        article.author.updated_at,
-        article.comment_version,
-        issue_token(),  # the form's token changes every few minutes
-    )
-    return conditional_page(etag, lambda: render_article(article))
+        return render_article(
+            get_published_article(slug), status_message=status_message, status_kind=status_kind
+        )
+    # The form's token changes every few minutes, and with it the page.
+    etag = version_tag("article", *versions, issue_token())
+    return conditional_page(etag, lambda: render_article(get_published_article(slug)))
 
 
 @bp.get("/autoren/<slug>")

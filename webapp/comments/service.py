@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus, utcnow
@@ -14,13 +15,39 @@ EMAIL_MAX = 254  # RFC 5321's limit for a whole address
 TEXT_MAX = 5000
 
 
-def visible_comments(article: Article) -> Sequence[Comment]:
-    """The comments readers see under an article, oldest first."""
-    return db.session.scalars(
-        select(Comment)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.VISIBLE)
-        .order_by(Comment.created_at, Comment.id)
+class CommentPage(NamedTuple):
+    comments: Sequence[Comment]  # oldest first
+    has_older: bool
+
+
+def visible_comments(
+    article: Article, *, per_page: int, before: Comment | None = None
+) -> CommentPage:
+    """A page of the comments readers see under an article.
+
+    Without `before`: the newest page, the one the article shows and new comments join.
+    With it: the page of comments just older than that one. Either way one indexed query
+    of at most `per_page + 1` rows, however many comments the article has.
+    """
+    query = select(Comment).where(
+        Comment.article_id == article.id, Comment.status == CommentStatus.VISIBLE
+    )
+    if before is not None:
+        query = query.where(
+            tuple_(Comment.created_at, Comment.id) < tuple_(before.created_at, before.id)
+        )
+    newest_first = db.session.scalars(
+        query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(per_page + 1)
     ).all()
+    return CommentPage(newest_first[:per_page][::-1], has_older=len(newest_first) > per_page)
+
+
+def get_visible_comment(article: Article, comment_id: int) -> Comment | None:
+    """A comment readers may see, if it is under this article."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.article_id != article.id:
+        return None
+    return comment if comment.status == CommentStatus.VISIBLE else None
 
 
 def add_comment(article: Article, *, name: str, email: str, text: str) -> Comment:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from ..articles.views import get_published_article, render_article
+from ..articles.views import get_published_article, published_versions, render_article
 from ..caching import conditional_page, version_tag
 from ..extensions import csrf
 from ..htmx import is_htmx, is_partial, vary_on_htmx
 from .forms import CommentForm
-from .service import add_comment, visible_comments
+from .service import add_comment, get_visible_comment, visible_comments
 from .token import is_cross_site
 
 bp = Blueprint("comments", __name__)
@@ -57,18 +67,41 @@ def create(slug: str):
 
 
 @bp.get("/artikel/<slug>/kommentare")
-def refresh(slug: str):
-    """The comment list and count as fragments; without htmx, the article's comments."""
-    article = get_published_article(slug)
+def listing(slug: str):
+    """The newest comments as fragments (refresh), or the page of older ones (`?vor=<id>`)."""
+    before_id = request.args.get("vor", type=int)
+    if before_id is not None:
+        return vary_on_htmx(make_response(older_comments(slug, before_id)))
     if not is_partial():
-        response = redirect(url_for("articles.show", slug=article.slug, _anchor="kommentare"))
-    else:
-        # Changes exactly when the visible comments change: an unchanged list is a 304.
-        response = conditional_page(
-            version_tag("comments", article.id, article.comment_version),
-            lambda: render_template(
-                "comments/_refresh.html", article=article, comments=visible_comments(article)
-            ),
-            last_modified=article.comments_changed_at,
+        return vary_on_htmx(redirect(url_for("articles.show", slug=slug, _anchor="kommentare")))
+    versions = published_versions(slug)
+
+    def render() -> str:
+        article = get_published_article(slug)
+        comments, has_older = visible_comments(
+            article, per_page=current_app.config["COMMENTS_PER_PAGE"]
         )
+        return render_template(
+            "comments/_refresh.html", article=article, comments=comments, has_older=has_older
+        )
+
+    # Changes exactly when the visible comments change: an unchanged list is a 304.
+    response = conditional_page(
+        version_tag("comments", versions.id, versions.comment_version),
+        render,
+        last_modified=versions.comments_changed_at,
+    )
     return vary_on_htmx(response)
+
+
+def older_comments(slug: str, before_id: int) -> str:
+    """Comments older than one shown: prepended in place for htmx, a page of their own else."""
+    article = get_published_article(slug)
+    before = get_visible_comment(article, before_id)
+    if before is None:
+        abort(404, _("There is no comment at this address."))
+    comments, has_older = visible_comments(
+        article, per_page=current_app.config["COMMENTS_PER_PAGE"], before=before
+    )
+    template = "comments/_older_response.html" if is_partial() else "comments/archive.html"
+    return render_template(template, article=article, comments=comments, has_older=has_older)

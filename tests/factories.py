@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
+
 from webapp.comments.service import add_comment
 from webapp.extensions import db
 from webapp.models import Article, Author, Comment, CommentStatus, utcnow
@@ -60,10 +62,15 @@ def make_comment(
     }
     if status == CommentStatus.VISIBLE:
         comment = add_comment(article, **values)
+        if created_at is not None:
+            db.session.execute(
+                update(Comment).where(Comment.id == comment.id).values(created_at=created_at)
+            )
+            comment.created_at = created_at
     else:
         comment = Comment(article=article, status=status, **values)
+        if created_at is not None:
+            comment.created_at = created_at
         db.session.add(comment)
-    if created_at is not None:
-        comment.created_at = created_at
     db.session.commit()
     return comment

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, text
 
 from factories import make_article
 from helpers import post_comment
+from webapp.database import WriteOutsideTransaction
 from webapp.extensions import db
 
 
@@ -39,7 +41,23 @@ def test_writes_begin_immediate_and_page_views_deferred(app, client):
         event.remove(db.engine, "before_cursor_execute", record)
 
     assert set(page_view) == {"BEGIN"}
-    assert begins[-1] == "BEGIN IMMEDIATE"
+    # the token's page view; the post reads as a reader, then writes briefly as a writer
+    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+
+
+def test_a_write_outside_writing_is_refused_loudly(app, client):
+    """A request that writes in a reader's transaction would fail under load: it fails now."""
+    from webapp.models import Author
+
+    @app.post("/schreibt-falsch")
+    def writes_wrongly():
+        db.session.add(Author(name="X", slug="x"))
+        db.session.commit()
+        return "ok"
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    with pytest.raises(WriteOutsideTransaction):
+        client.post("/schreibt-falsch")
 
 
 def test_migrations_match_the_models(app):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, request
+from markupsafe import Markup
 
 
 class RenderCache:
@@ -48,10 +50,15 @@ def register(app: Flask) -> None:
 
 
 def version_tag(*parts: object) -> str:
-    """An ETag value from the versions a response shows, plus the release and language."""
+    """An ETag value from the versions a response shows, plus the release and language.
+
+    It also changes every hour, so that a browser's copy of a form never carries a
+    token older than that (see comments/token.py).
+    """
     from .formatting import language
 
-    key = repr((*parts, current_app.config["RELEASE"], language())).encode()
+    hour = int(time.time() // 3600)
+    key = repr((*parts, current_app.config["RELEASE"], language(), hour)).encode()
     return hashlib.blake2b(key, digest_size=10).hexdigest()
 
 
@@ -61,10 +68,11 @@ def conditional_page(
     """Answer 304 if the client has this version; else the page, rendered once per worker.
 
     The page is shared by every reader who asks for it (it carries no personal data),
-    so it is marked for revalidation rather than private caching.
+    so it is marked for revalidation rather than private caching. The ETag is weak: each
+    response gets its own form token, otherwise the bytes are the same.
     """
     response = Response(mimetype="text/html")
-    response.set_etag(etag)
+    response.set_etag(etag, weak=True)
     if last_modified is not None:
         response.last_modified = last_modified.replace(tzinfo=UTC)
     response.cache_control.no_cache = True
@@ -73,3 +81,8 @@ def conditional_page(
         return response
     response.set_data(page_cache().get_or_render(etag, render))
     return response
+
+
+def shared_fragment(render: Callable[[], str], *parts: object) -> Markup:
+    """A piece of HTML that is the same for everyone, rendered once per worker and version."""
+    return Markup(page_cache().get_or_render(version_tag("fragment", *parts), render).decode())

@@ -5,12 +5,22 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context
 from sqlalchemy import Engine, event
 
-# Requests that may write. Their transactions take SQLite's write lock up front.
-_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+from .extensions import db
+
+# Set inside writing(): the transaction that begins now is going to write.
+_writing: ContextVar[bool] = ContextVar("zirkel.writing", default=False)
+_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriteOutsideTransaction(RuntimeError):
+    """A request wrote in a transaction that began as a reader (see writing())."""
 
 
 def engine_options(app: Flask) -> dict:
@@ -21,15 +31,38 @@ def engine_options(app: Flask) -> dict:
     return {"pool_pre_ping": True}
 
 
+@contextmanager
+def writing() -> Iterator[None]:
+    """A write, in a transaction of its own that takes the write lock as it begins.
+
+    What the session read before is committed first: on SQLite a transaction that began
+    as a reader cannot wait to become a writer; under load it fails with "database is
+    locked". So requests read in deferred transactions (readers never queue) and write
+    only in here, briefly: other writers wait while the block runs.
+    """
+    db.session.commit()
+    token = _writing.set(True)
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        _writing.reset(token)
+
+
+def _begins_writer() -> bool:
+    """Whether the transaction beginning now may write: in writing(), or outside requests."""
+    return _writing.get() or not has_request_context()
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make a SQLite engine safe for concurrent workers.
 
-    WAL lets readers run while one process writes; the busy timeout makes a
-    writer wait for the lock instead of failing at once. That is not enough:
-    a transaction that starts deferred, reads, then writes cannot wait for the
-    lock (SQLite would deadlock) and fails with "database is locked". So every
-    transaction of a request that may write starts with ``BEGIN IMMEDIATE``;
-    plain page views keep deferred transactions so readers never queue.
+    WAL lets readers run while one process writes; the busy timeout makes a writer wait
+    for the lock instead of failing at once. Write transactions begin IMMEDIATE (they take
+    the lock up front and wait for it), readers begin deferred and never wait.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -54,7 +87,9 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        if not _may_write():
+        writer = _begins_writer()
+        connection.info["writer"] = writer
+        if not writer:
             connection.exec_driver_sql("BEGIN")
             return
         # Writers queue on a file lock first: the kernel wakes the next one the moment
@@ -65,17 +100,21 @@ def configure_sqlite(engine: Engine) -> None:
             connection.info["holds_write_lock"] = fd
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check_write(connection, cursor, statement: str, *_args) -> None:
+        if statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS) and not (
+            connection.info.get("writer", True)
+        ):
+            raise WriteOutsideTransaction(
+                "This request writes in a transaction that began as a reader; "
+                "wrap the write in `with writing():` (webapp/database.py)."
+            )
+
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(connection) -> None:
         if connection.invalidated:
             return  # its file descriptor, and with it the lock, closes with it
+        connection.info.pop("writer", None)
         if (fd := connection.info.pop("holds_write_lock", None)) is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _may_write() -> bool:
-    """Whether the current unit of work may write (CLI commands always may)."""
-    if not has_request_context():
-        return True
-    return request.method in _WRITE_METHODS

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ..database import writing
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus, utcnow
 
@@ -51,21 +53,35 @@ def get_visible_comment(article: Article, comment_id: int) -> Comment | None:
 
 
 def add_comment(article: Article, *, name: str, email: str, text: str) -> Comment:
-    """Store a validated comment and keep the article's count in step, in one transaction."""
-    comment = Comment(article=article, name=name, email=email, text=text, created_at=utcnow())
-    db.session.add(comment)
-    # An UPDATE of the columns themselves, so concurrent posts never lose an increment;
-    # "fetch" brings the new values back into `article` (RETURNING where supported).
-    db.session.execute(
-        update(Article)
-        .where(Article.id == article.id)
-        .values(
-            comment_count=Article.comment_count + 1,
-            comment_version=Article.comment_version + 1,
-            comments_changed_at=comment.created_at,
-            updated_at=Article.updated_at,  # a comment is not an edit of the article
-        )
-        .execution_options(synchronize_session="fetch")
-    )
-    db.session.commit()
-    return comment
+    """Store a validated comment and raise the article's count and version with it.
+
+    One short write transaction of two statements, whatever the article already has:
+    the insert, and an UPDATE of the counters themselves (so concurrent posts never lose
+    an increment) that returns the new count into `article`.
+    """
+    values = {
+        "article_id": article.id,
+        "name": name,
+        "email": email,
+        "text": text,
+        "created_at": utcnow(),
+        "status": CommentStatus.VISIBLE,
+    }
+    comments, articles = Comment.__table__, Article.__table__
+    with writing():
+        comment_id = db.session.execute(
+            insert(comments).values(values).returning(comments.c.id)
+        ).scalar_one()
+        count = db.session.execute(
+            update(articles)
+            .where(articles.c.id == article.id)
+            .values(
+                comment_count=articles.c.comment_count + 1,
+                comment_version=articles.c.comment_version + 1,
+                comments_changed_at=values["created_at"],
+                updated_at=articles.c.updated_at,  # a comment is not an edit of the article
+            )
+            .returning(articles.c.comment_count)
+        ).scalar_one()
+    set_committed_value(article, "comment_count", count)
+    return Comment(id=comment_id, **values)

@@ -1,31 +1,34 @@
 """Protection of the public comment form without a session cookie.
 
-Readers who have not commented get no cookie, so every one of them receives the same
-bytes and a shared cache may serve them. Flask-WTF's CSRF token lives in the session,
-so the comment form uses this instead:
+Readers who have not commented get no cookie. Flask-WTF's CSRF token lives in the
+session, so the comment form uses this instead:
 
-- The form carries a signed token naming the time window it was issued in (the same
-  for every reader within one window, so pages stay identical). A post without a
-  genuine token, or with one older than FORM_TOKEN_MAX_AGE, is refused (400).
+- The form carries a signed token naming the moment it was served. A post without a
+  genuine token, or with one older than FORM_TOKEN_MAX_AGE, is refused (400); the same
+  moment tells the spam guard how fast a form was filled in.
 - Cross-site requests are refused by what browsers say about them: ``Sec-Fetch-Site``,
-  else ``Origin``, else ``Referer`` must name this site. Forging those is impossible
-  for a page in a browser, which is who CSRF attacks use.
+  else ``Origin``, else ``Referer`` must name this site. A page in a browser cannot forge
+  those, and such pages are what CSRF attacks use.
+
+Pages are rendered once and shared (webapp/caching.py), so templates render a
+placeholder, and every HTML response is stamped with a fresh token as it leaves.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms.csrf.core import CSRF
 from wtforms.validators import StopValidation
 
 # htmx sends the token in this header too (hx-headers on the form).
 HEADER = "X-Form-Token"
-# A new token every WINDOW seconds: pages are identical for that long.
-WINDOW = 300
+# What templates render where the token goes; unguessable, so reader text cannot hold it.
+PLACEHOLDER = f"zirkel-form-token-{secrets.token_hex(12)}"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -33,18 +36,26 @@ def _serializer() -> URLSafeSerializer:
 
 
 def issue_token(now: float | None = None) -> str:
-    """The token for forms rendered now: a signed start of the current window."""
-    now = time.time() if now is None else now
-    return _serializer().dumps(int(now // WINDOW * WINDOW))
+    """A token for a form served now: the signed Unix time."""
+    return _serializer().dumps(int(time.time() if now is None else now))
 
 
 def token_issued_at(token: str) -> int | None:
-    """When a genuine token was issued (window start, Unix time); None if forged."""
+    """When a genuine token was issued (Unix time); None if forged."""
     try:
         issued = _serializer().loads(token)
     except BadSignature:
         return None
     return issued if isinstance(issued, int) else None
+
+
+def stamp_tokens(response: Response) -> Response:
+    """Put a fresh token where a page or fragment has the placeholder."""
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        body = response.get_data()
+        if PLACEHOLDER.encode() in body:
+            response.set_data(body.replace(PLACEHOLDER.encode(), issue_token().encode()))
+    return response
 
 
 def is_cross_site() -> bool:
@@ -62,14 +73,13 @@ def is_cross_site() -> bool:
 
 
 class FormTokenCSRF(CSRF):
-    """WTForms CSRF with a session-less, windowed, signed token (see the module's docstring)."""
+    """WTForms CSRF with a session-less, signed, timed token (see the module's docstring)."""
 
     def generate_csrf_token(self, csrf_token_field) -> str:
-        return issue_token()
+        return PLACEHOLDER
 
     def validate_csrf_token(self, form, field) -> None:
         token = field.data or request.headers.get(HEADER, "")
         issued = token_issued_at(token)
-        max_age = current_app.config["FORM_TOKEN_MAX_AGE"]
-        if issued is None or time.time() - issued > max_age + WINDOW:
+        if issued is None or time.time() - issued > current_app.config["FORM_TOKEN_MAX_AGE"]:
             raise StopValidation("expired")

@@ -17,14 +17,15 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from ..articles.views import get_published_article, published_versions, render_article
-from ..caching import conditional_page, version_tag
+from ..caching import conditional_page, shared_fragment, version_tag
 from ..extensions import csrf
 from ..htmx import is_htmx, is_partial, vary_on_htmx
 from .forms import CommentForm
 from .service import add_comment, get_visible_comment, visible_comments
-from .token import is_cross_site
+from .token import is_cross_site, stamp_tokens
 
 bp = Blueprint("comments", __name__)
+bp.after_app_request(stamp_tokens)
 
 
 @bp.post("/artikel/<slug>/kommentare")
@@ -33,7 +34,8 @@ def create(slug: str):
     """Store a comment; answer htmx with fragments, a plain form with 303 or the page."""
     if is_cross_site():
         abort(403, _("Comments can only be sent from this website."))
-    article = get_published_article(slug)
+    # The author is needed only for the whole page (no JavaScript, invalid input).
+    article = get_published_article(slug, with_author=False)
     form = CommentForm()
     if not form.validate():
         if form.token_expired():
@@ -52,11 +54,19 @@ def create(slug: str):
     comment = add_comment(article, name=form.name.data, email=form.email.data, text=form.text.data)
     message = _("Thank you! Your comment has been published.")
     if is_htmx():
+        # Every reader's empty form is the same (its token is stamped in as it leaves).
+        empty_form = shared_fragment(
+            lambda: render_template(
+                "comments/_form.html", article=article, form=CommentForm(formdata=None)
+            ),
+            "empty comment form",
+            article.slug,
+        )
         return render_template(
             "comments/_post_response.html",
             article=article,
             comment=comment,
-            form=CommentForm(formdata=None),
+            empty_form=empty_form,
             status_message=message,
             status_kind="success",
         )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import datetime, timedelta
+from functools import cache
 
+from PIL import Image, ImageDraw
 from sqlalchemy import update
 
 from webapp.comments.service import add_comment
 from webapp.extensions import db
-from webapp.models import Article, Author, Comment, CommentStatus, utcnow
+from webapp.media import store_photo
+from webapp.models import Article, Author, Comment, CommentStatus, Photo, utcnow
 
 _numbers = itertools.count(1)
 
@@ -24,17 +28,39 @@ def make_author(**fields) -> Author:
     return author
 
 
+@cache
+def photo_bytes(width: int = 1200, height: int = 675, kind: str = "JPEG") -> bytes:
+    """A real image, drawn here: a gradient with a circle."""
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        draw.line([(0, y), (width, y)], fill=(40, 90 + y * 100 // height, 140))
+    draw.ellipse(
+        [width // 3, height // 4, width * 2 // 3, height * 3 // 4], outline="white", width=8
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, kind)
+    return buffer.getvalue()
+
+
+def make_photo(**options) -> Photo:
+    photo = store_photo(photo_bytes(**options))
+    db.session.commit()
+    return photo
+
+
 def make_article(**fields) -> Article:
     n = next(_numbers)
     if "author" not in fields:
         fields["author"] = make_author()
+    if "photo" not in fields:
+        fields["photo"] = make_photo()
     article = Article(
         **{
             "slug": f"artikel-{n}",
             "title": f"Artikel {n}",
             "teaser": f"Der Anreißer von Artikel {n}.",
             "body": "Erster Absatz.\n\nZweiter „Absatz“.",
-            "photo": "img/demo/jubilaeum.jpg",
             "photo_alt": f"Foto zu Artikel {n}",
             "published_at": utcnow() - timedelta(days=1),
             **fields,

@@ -95,11 +95,11 @@ NGINX_SITE = PROJECT_ROOT / "deploy" / "nginx-zirkel.conf"
 
 
 @contextmanager
-def run_nginx(workdir: Path, upstream_port: int) -> Iterator[str]:
+def run_nginx(workdir: Path, upstream_port: int, instance: Path) -> Iterator[str]:
     """nginx with the shipped site config in front of gunicorn; yields its URL.
 
-    Only the three lines the config marks ADJUST are rewritten: the listening port, the
-    upstream address and the static folder.
+    Only the lines the config marks ADJUST are rewritten: the listening port, the upstream
+    address, the static folder and the media folder.
     """
     if not NGINX.exists():
         raise RuntimeError("These tests need nginx: apt-get install nginx")
@@ -109,12 +109,15 @@ def run_nginx(workdir: Path, upstream_port: int) -> Iterator[str]:
         ("listen 80;", f"listen 127.0.0.1:{port};"),
         ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"),
         ("alias /srv/zirkel/static/;", f"alias {PROJECT_ROOT / 'static'}/;"),
+        ("alias /srv/zirkel/instance/media/;", f"alias {instance / 'media'}/;"),
     ):
         assert marked in site, f"{NGINX_SITE} no longer has {marked!r}"
         site = site.replace(marked, value)
     (workdir / "site.conf").write_text(site)
     (workdir / "nginx.conf").write_text(
-        f"""pid {workdir / "nginx.pid"};
+        # Workers as the user running the tests, who can read the temporary folders.
+        f"""{"user root;" if os.geteuid() == 0 else ""}
+pid {workdir / "nginx.pid"};
 error_log {workdir / "error.log"};
 worker_processes 1;
 events {{}}

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, caching, formatting
+from . import assets, caching, formatting, media
 from .database import configure_sqlite, engine_options
 from .extensions import babel, csrf, db, migrate
 from .middleware import ChunkedBodyLimit
@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)
+    media.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
+from .text import render_markdown
 
 
 def utcnow() -> datetime:
@@ -20,13 +22,26 @@ class Author(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200), unique=True)
+    # Markdown as written, and the sanitized HTML pages show (see webapp/text.py).
     bio: Mapped[str] = mapped_column(Text, default="")
+    bio_html: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Where an imported author came from ("wordpress:<site>:<login>"): imports run twice
+    # change nothing the second time.
+    import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
 
+    photo: Mapped[Photo | None] = relationship()
     articles: Mapped[list[Article]] = relationship(back_populates="author")
 
     def __repr__(self) -> str:
         return f"<Author {self.slug}>"
+
+    @validates("bio")
+    def _render_bio(self, _key: str, source: str) -> str:
+        # The stored HTML always follows the Markdown, whoever sets it.
+        self.bio_html = render_markdown(source)
+        return source
 
 
 class Article(db.Model):
@@ -36,12 +51,14 @@ class Article(db.Model):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     teaser: Mapped[str] = mapped_column(Text, default="")
-    # Plain text; paragraphs are separated by blank lines.
+    # Markdown as written, and the sanitized HTML the reader page shows.
     body: Mapped[str] = mapped_column(Text, default="")
-    # Path below static/ of the article's photo, with its alt text and caption.
-    photo: Mapped[str | None] = mapped_column(String(300))
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
     photo_alt: Mapped[str] = mapped_column(String(300), default="")
     photo_caption: Mapped[str] = mapped_column(String(500), default="")
+    photo_credit: Mapped[str] = mapped_column(String(300), default="")
+    comments_open: Mapped[bool] = mapped_column(default=True)
     # None: a draft. In the future: scheduled, hidden until then.
     published_at: Mapped[datetime | None]
     author_id: Mapped[int] = mapped_column(ForeignKey("author.id"), index=True)
@@ -52,11 +69,19 @@ class Article(db.Model):
     comment_count: Mapped[int] = mapped_column(default=0)
     comment_version: Mapped[int] = mapped_column(default=0)
     comments_changed_at: Mapped[datetime | None]
+    import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
 
     author: Mapped[Author] = relationship(back_populates="articles")
+    photo: Mapped[Photo | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
+
+    @validates("body")
+    def _render_body(self, _key: str, source: str) -> str:
+        # The stored HTML always follows the Markdown, whoever sets it.
+        self.body_html = render_markdown(source)
+        return source
 
     @classmethod
     def published(cls):
@@ -89,8 +114,123 @@ class Comment(db.Model):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.VISIBLE)
+    # The comment this one answers (kept from WordPress imports).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    updated_at: Mapped[datetime | None]
+    import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
 
     article: Mapped[Article] = relationship()
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on {self.article_id}>"
+
+
+class Photo(db.Model):
+    """An uploaded image, stored re-encoded in several widths (see webapp/media.py)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The hash of the original's content: file names derive from it, never from the upload.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    # The widths stored, comma-separated, e.g. "480,960,1600".
+    widths: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArticleSlug(db.Model):
+    """A slug an article had before: its old URL answers 301 to the new one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+
+    article: Mapped[Article] = relationship()
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # everything: accounts and settings too
+    EDITOR = "redaktion"  # articles and authors
+    MODERATOR = "moderation"  # comments
+
+
+class User(UserMixin, db.Model):
+    """An account of the editorial area."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} ({self.role})>"
+
+
+class LoginSession(db.Model):
+    """One login, kept on the server: logging out deletes it, so a copied cookie dies too."""
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """A failed login, counted per account and per address to slow guessing down."""
+
+    __table_args__ = (
+        Index("ix_login_attempt_email_created", "email", "created_at"),
+        Index("ix_login_attempt_address_created", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # The client's network (IPv4 /24, IPv6 /48), not its full address.
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """Who did what to which comment, when, with the state before and after. Never changed."""
+
+    __table_args__ = (Index("ix_audit_entry_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Kept as written at the time, should the account go.
+    user_email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(30), index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id", ondelete="SET NULL"))
+    before: Mapped[str] = mapped_column(Text, default="")  # JSON
+    after: Mapped[str] = mapped_column(Text, default="")  # JSON
+
+    user: Mapped[User | None] = relationship()
+
+
+class SiteSetting(db.Model):
+    """A setting editors change in the browser (moderation mode …); JSON values."""
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class UsedLink(db.Model):
+    """A one-time link from an e-mail that has been used, so it cannot be used again."""
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,7 +28,7 @@ def site(run_gunicorn, tmp_path_factory):
     instance = tmp_path_factory.mktemp("nginx-app")
     with run_gunicorn(instance, ZIRKEL_TRUSTED_PROXIES="1") as app:
         port = urlsplit(app.url).port
-        with run_nginx(tmp_path_factory.mktemp("nginx"), port) as url:
+        with run_nginx(tmp_path_factory.mktemp("nginx"), port, instance) as url:
             yield url, app
 
 
@@ -66,6 +66,16 @@ def test_static_files_are_served_by_nginx_cached_and_compressed(site):
 
     status, headers, _ = request(url, css.split("?")[0])
     assert (status, headers["Cache-Control"]) == (200, "no-cache")
+
+
+def test_uploaded_photos_are_served_by_nginx(site):
+    url, _ = site
+    _, _, body = request(url, ARTICLE)
+    photo = re.search(rb'src="(/medien/\w+-\d+\.jpg)"', body).group(1).decode()
+    status, headers, content = request(url, photo)
+    assert (status, headers["Content-Type"]) == (200, "image/jpeg")
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert content.startswith(b"\xff\xd8")
 
 
 def test_posting_works_through_nginx_for_htmx_and_plain_forms(site):

@@ -44,11 +44,11 @@ def published_versions(slug: str) -> Row:
 _PUBLISHED_BY_SLUG = select(Article).where(
     Article.slug == bindparam("slug"), Article.published_at <= bindparam("now")
 )
-_WITH_AUTHOR = _PUBLISHED_BY_SLUG.options(joinedload(Article.author))
+_WITH_AUTHOR = _PUBLISHED_BY_SLUG.options(joinedload(Article.author), joinedload(Article.photo))
 
 
 def get_published_article(slug: str, *, with_author: bool = True) -> Article:
-    """The published article with this slug (and its author, unless not needed), or 404."""
+    """The published article with this slug (with author and photo, unless not needed), or 404."""
     statement = _WITH_AUTHOR if with_author else _PUBLISHED_BY_SLUG
     article = db.session.scalar(statement, {"slug": slug, "now": utcnow()})
     if article is None:
@@ -98,7 +98,7 @@ def _page_number() -> int:
 def index():
     """Published articles, newest first, a page at a time."""
     page = db.paginate(
-        Article.published().options(joinedload(Article.author)),
+        Article.published().options(joinedload(Article.author), joinedload(Article.photo)),
         page=_page_number(),
         per_page=current_app.config["ARTICLES_PER_PAGE"],
     )
@@ -126,7 +126,9 @@ def author(slug: str):
     if author is None:
         abort(404, _("There is no author at this address."))
     page = db.paginate(
-        Article.published().where(Article.author_id == author.id),
+        Article.published()
+        .where(Article.author_id == author.id)
+        .options(joinedload(Article.photo)),
         page=_page_number(),
         per_page=current_app.config["ARTICLES_PER_PAGE"],
     )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib.resources import files
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..media import store_photo
 from ..models import Article, Author
+
+# An illustration made for Zirkel with Pillow: no real people, free to use.
+DEMO_PHOTO = "img/demo/jubilaeum.jpg"
 
 TITLE = "Jubiläumsveranstaltung des Kommunalen Qualitätszirkels zur Integrationspolitik"
 SLUG = "jubilaeumsveranstaltung-des-kommunalen-qualitaetszirkels-zur-integrationspolitik"
@@ -40,7 +46,7 @@ def load_demo() -> bool:
             title=TITLE,
             teaser=TEASER,
             body=files(__package__).joinpath("article.txt").read_text(encoding="utf-8"),
-            photo="img/demo/jubilaeum.jpg",
+            photo=store_photo((Path(current_app.static_folder) / DEMO_PHOTO).read_bytes()),
             photo_alt="Illustration: Publikum vor einem Podium und einer Leinwand "
             "bei einer Jubiläumsveranstaltung",
             photo_caption="Symbolbild: Illustration für die Demo von Zirkel",

@@ -158,8 +158,9 @@ def test_article_page_query_count_does_not_grow_with_comments(client, app, count
     with count_queries() as many:
         client.get(busy_url)
 
-    # the versions for the ETag; the article with its author; one page of comments
-    assert len(few) == len(many) == 3
+    # the versions for the ETag; the article with author and photo; one page of comments;
+    # the site settings (is commenting closed?)
+    assert len(few) == len(many) == 4
 
 
 def test_front_page_query_count_does_not_grow_with_articles(client, app, count_queries):

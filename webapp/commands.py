@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
 from .demo import load_demo
+from .editorial.auth import MIN_PASSWORD_LENGTH, end_other_logins, hash_password
+from .extensions import db
+from .models import Role, User
 
 
 @click.command("seed-demo")
@@ -17,5 +21,47 @@ def seed_demo_command() -> None:
         click.echo("There are articles already; loaded nothing.")
 
 
+@click.command("create-user")
+@click.option("--email", required=True, help="The account's e-mail address (its login).")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="admin: everything; redaktion: articles and authors; moderation: comments.",
+)
+@click.option("--name", default="", help="The name shown in the editorial area.")
+@click.option(
+    "--password-file",
+    type=click.File("r"),
+    help="Read the password from this file's first line instead of asking for it.",
+)
+def create_user_command(email: str, role: str, name: str, password_file) -> None:
+    """Create an account for the editorial area (or set a new password for it)."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("not an e-mail address", param_hint="--email")
+    if password_file is not None:
+        password = password_file.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="password"
+        )
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email)
+        db.session.add(user)
+        verb = "Created"
+    else:
+        verb = "Updated"
+        end_other_logins(user)  # a new password ends every login with the old one
+    user.name, user.role = name or user.name, role
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    click.echo(f"{verb} {role} account {email}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)

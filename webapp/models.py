@@ -168,9 +168,16 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
+    # Not stored here: the login session this object was loaded for (editorial/auth.py).
+    login_session_id = None
+
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the cookie: the server-side login session's id."""
+        return self.login_session_id
 
     def __repr__(self) -> str:
         return f"<User {self.email} ({self.role})>"

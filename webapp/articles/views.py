@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, get_flashed_messages, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
 
 from ..caching import conditional_page, version_tag
 from ..comments.forms import CommentForm
-from ..comments.service import visible_comments
+from ..comments.service import comments_closed, visible_comments
 from ..extensions import db
-from ..models import Article, Author, utcnow
+from ..models import Article, ArticleSlug, Author, utcnow
+from ..site_settings import get_setting
 
 bp = Blueprint("articles", __name__)
 
@@ -68,8 +79,10 @@ def render_article(
     comments, has_older = visible_comments(
         article, per_page=current_app.config["COMMENTS_PER_PAGE"]
     )
+    closed = comments_closed(article, get_setting("close_comments_after_days"))
     return render_template(
         "articles/article.html",
+        comments_closed=closed,
         article=article,
         comments=comments,
         has_older=has_older,
@@ -105,10 +118,25 @@ def index():
     return render_template("articles/index.html", page=page)
 
 
+def redirect_if_renamed(slug: str) -> None:
+    """An article's old address answers 301 to its current one; otherwise 404."""
+    current = db.session.scalar(
+        select(Article.slug)
+        .join(ArticleSlug, ArticleSlug.article_id == Article.id)
+        .where(ArticleSlug.slug == slug)
+    )
+    if current is not None:
+        abort(redirect(url_for("articles.show", slug=current), 301))
+
+
 @bp.get("/artikel/<slug>")
 def show(slug: str):
     """One article with its comment section: the same bytes for every reader, cached."""
-    versions = published_versions(slug)
+    try:
+        versions = published_versions(slug)
+    except NotFound:
+        redirect_if_renamed(slug)
+        raise
     status_kind, status_message = flashed_status()
     if status_message:
         # The thanks after a plain-form post is for this reader only.

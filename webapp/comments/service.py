@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy import insert, select, tuple_, update
@@ -11,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..database import writing
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus, utcnow
+from ..site_settings import Moderation
 
 NAME_MAX = 100
 EMAIL_MAX = 254  # RFC 5321's limit for a whole address
@@ -52,12 +54,43 @@ def get_visible_comment(article: Article, comment_id: int) -> Comment | None:
     return comment if comment.status == CommentStatus.VISIBLE else None
 
 
-def add_comment(article: Article, *, name: str, email: str, text: str) -> Comment:
-    """Store a validated comment and raise the article's count and version with it.
+def comments_closed(article: Article, close_after_days: int) -> bool:
+    """Closed by the article's own switch, or by the site's age limit (0: none)."""
+    if not article.comments_open:
+        return True
+    if close_after_days and article.published_at is not None:
+        return article.published_at < utcnow() - timedelta(days=close_after_days)
+    return False
 
-    One short write transaction of two statements, whatever the article already has:
-    the insert, and an UPDATE of the counters themselves (so concurrent posts never lose
-    an increment) that returns the new count into `article`.
+
+def status_for_new_comment(email: str, moderation: str) -> CommentStatus:
+    """Visible at once, or held for moderation, as the site's moderation setting says."""
+    if moderation == Moderation.ALL:
+        return CommentStatus.PENDING
+    if moderation == Moderation.FIRST:
+        known = db.session.scalar(
+            select(Comment.id)
+            .where(Comment.email == email, Comment.status == CommentStatus.VISIBLE)
+            .limit(1)
+        )
+        return CommentStatus.VISIBLE if known is not None else CommentStatus.PENDING
+    return CommentStatus.VISIBLE
+
+
+def add_comment(
+    article: Article,
+    *,
+    name: str,
+    email: str,
+    text: str,
+    status: CommentStatus = CommentStatus.VISIBLE,
+) -> Comment:
+    """Store a validated comment; a visible one raises the article's count and version.
+
+    One short write transaction of at most two statements, whatever the article already
+    has: the insert, and an UPDATE of the counters themselves (so concurrent posts never
+    lose an increment) that returns the new count into `article`. A held comment changes
+    nothing readers see, so it leaves the counters alone.
     """
     values = {
         "article_id": article.id,
@@ -65,13 +98,15 @@ def add_comment(article: Article, *, name: str, email: str, text: str) -> Commen
         "email": email,
         "text": text,
         "created_at": utcnow(),
-        "status": CommentStatus.VISIBLE,
+        "status": status,
     }
     comments, articles = Comment.__table__, Article.__table__
     with writing():
         comment_id = db.session.execute(
             insert(comments).values(values).returning(comments.c.id)
         ).scalar_one()
+        if status != CommentStatus.VISIBLE:
+            return Comment(id=comment_id, **values)
         count = db.session.execute(
             update(articles)
             .where(articles.c.id == article.id)
@@ -85,3 +120,42 @@ def add_comment(article: Article, *, name: str, email: str, text: str) -> Commen
         ).scalar_one()
     set_committed_value(article, "comment_count", count)
     return Comment(id=comment_id, **values)
+
+
+def set_status(comment: Comment, status: CommentStatus) -> None:
+    """Move a comment to another status, keeping its article's count and version right.
+
+    Call inside `writing()`, with whatever else belongs to the same change (the audit log).
+    """
+    was_visible = comment.status == CommentStatus.VISIBLE
+    comment.status = status
+    comment.updated_at = utcnow()
+    change = int(status == CommentStatus.VISIBLE) - int(was_visible)
+    if change:
+        _touch_comments(comment.article_id, count_change=change)
+
+
+def edit_comment(comment: Comment, *, name: str, email: str, text: str) -> None:
+    """Change what a comment says (a moderator's edit); readers see it on the next request.
+
+    Call inside `writing()`.
+    """
+    comment.name, comment.email, comment.text = name, email, text
+    comment.updated_at = utcnow()
+    if comment.status == CommentStatus.VISIBLE:
+        _touch_comments(comment.article_id, count_change=0)
+
+
+def _touch_comments(article_id: int, *, count_change: int) -> None:
+    """Raise the article's comment version (and count), so every cache renders anew."""
+    articles = Article.__table__
+    db.session.execute(
+        update(articles)
+        .where(articles.c.id == article_id)
+        .values(
+            comment_count=articles.c.comment_count + count_change,
+            comment_version=articles.c.comment_version + 1,
+            comments_changed_at=utcnow(),
+            updated_at=articles.c.updated_at,
+        )
+    )

@@ -20,8 +20,16 @@ from ..articles.views import get_published_article, published_versions, render_a
 from ..caching import conditional_page, shared_fragment, version_tag
 from ..extensions import csrf
 from ..htmx import is_htmx, is_partial, vary_on_htmx
+from ..models import CommentStatus
+from ..site_settings import all_settings
 from .forms import CommentForm
-from .service import add_comment, get_visible_comment, visible_comments
+from .service import (
+    add_comment,
+    comments_closed,
+    get_visible_comment,
+    status_for_new_comment,
+    visible_comments,
+)
 from .token import is_cross_site, stamp_tokens
 
 bp = Blueprint("comments", __name__)
@@ -36,6 +44,9 @@ def create(slug: str):
         abort(403, _("Comments can only be sent from this website."))
     # The author is needed only for the whole page (no JavaScript, invalid input).
     article = get_published_article(slug, with_author=False)
+    settings = all_settings()
+    if comments_closed(article, settings["close_comments_after_days"]):
+        abort(403, _("Comments on this article are closed."))
     form = CommentForm()
     if not form.validate():
         if form.token_expired():
@@ -51,28 +62,53 @@ def create(slug: str):
             return html, 422
         return render_article(article, form), 422
 
-    comment = add_comment(article, name=form.name.data, email=form.email.data, text=form.text.data)
+    status = status_for_new_comment(form.email.data, settings["moderation"])
+    comment = add_comment(
+        article, name=form.name.data, email=form.email.data, text=form.text.data, status=status
+    )
+    if status != CommentStatus.VISIBLE:
+        return held(article)
     message = _("Thank you! Your comment has been published.")
     if is_htmx():
-        # Every reader's empty form is the same (its token is stamped in as it leaves).
-        empty_form = shared_fragment(
-            lambda: render_template(
-                "comments/_form.html", article=article, form=CommentForm(formdata=None)
-            ),
-            "empty comment form",
-            article.slug,
-        )
         return render_template(
             "comments/_post_response.html",
             article=article,
             comment=comment,
-            empty_form=empty_form,
+            empty_form=empty_comment_form(article),
             status_message=message,
             status_kind="success",
         )
     flash(message, "success")
     return redirect(
         url_for("articles.show", slug=article.slug, _anchor=f"kommentar-{comment.id}"), 303
+    )
+
+
+def held(article):
+    """A held comment: its author learns so, in place; nobody else sees anything."""
+    message = _("Thank you! Your comment will be published after review.")
+    if not is_htmx():
+        flash(message, "success")
+        return redirect(
+            url_for("articles.show", slug=article.slug, _anchor="kommentar-status"), 303
+        )
+    return render_template(
+        "comments/_post_response.html",
+        article=article,
+        empty_form=empty_comment_form(article),
+        status_message=message,
+        status_kind="success",
+    )
+
+
+def empty_comment_form(article):
+    """Every reader's empty form is the same (its token is stamped in as it leaves)."""
+    return shared_fragment(
+        lambda: render_template(
+            "comments/_form.html", article=article, form=CommentForm(formdata=None)
+        ),
+        "empty comment form",
+        article.slug,
     )
 
 

@@ -1,0 +1,1 @@
+"""The editorial area under /verwaltung/: accounts, articles, authors, moderation."""

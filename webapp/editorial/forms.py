@@ -1,0 +1,153 @@
+"""Forms of the editorial area, with German messages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..comments.forms import normalize, strip
+from ..site_settings import Moderation
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_text = [normalize, strip]
+
+
+class ArticleForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        filters=_text,
+        validators=[
+            DataRequired(_l("Please enter a title.")),
+            Length(max=300, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    slug = StringField(
+        _l("Address (slug)"),
+        filters=_text,
+        description=_l("Part of the article's address; made from the title if left empty."),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("At most %(max)d characters.")),
+            Regexp(SLUG, message=_l("Only lower-case letters, digits and hyphens.")),
+        ],
+    )
+    author_id = SelectField(_l("Author"), coerce=int)
+    teaser = TextAreaField(
+        _l("Teaser"),
+        filters=_text,
+        description=_l("Shown on the front page and to search engines."),
+        validators=[Length(max=500, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 3},
+    )
+    body = TextAreaField(
+        _l("Text"),
+        filters=[normalize],
+        description=_l(
+            "Markdown: blank lines between paragraphs, *italic*, **bold**, [link](https://…)."
+        ),
+        validators=[DataRequired(_l("Please write the article's text."))],
+        render_kw={"rows": 18},
+    )
+    photo = FileField(_l("Photo"), description=_l("JPEG, PNG or WebP, at most 15 MB."))
+    photo_alt = StringField(
+        _l("Alternative text"),
+        filters=_text,
+        description=_l(
+            "What the photo shows, for people who cannot see it. Required with a photo."
+        ),
+        validators=[Length(max=300, message=_l("At most %(max)d characters."))],
+    )
+    photo_caption = StringField(_l("Caption"), filters=_text, validators=[Length(max=500)])
+    photo_credit = StringField(_l("Photo credit"), filters=_text, validators=[Length(max=300)])
+    remove_photo = BooleanField(_l("Remove the photo"))
+    comments_open = BooleanField(_l("Comments are open"), default=True)
+    published_at = DateTimeLocalField(
+        _l("Publication date"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description=_l("Berlin time. Empty: a draft. In the future: published then."),
+    )
+
+    def __init__(self, *args, has_photo: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_photo = has_photo
+
+    def validate_photo_alt(self, field) -> None:
+        uploading = bool(self.photo.data and getattr(self.photo.data, "filename", ""))
+        keeping = self.has_photo and not self.remove_photo.data
+        if (uploading or keeping) and not field.data:
+            raise ValidationError(_l("Please describe the photo for people who cannot see it."))
+
+
+class AuthorForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        filters=_text,
+        validators=[
+            DataRequired(_l("Please enter a name.")),
+            Length(max=200, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    slug = StringField(
+        _l("Address (slug)"),
+        filters=_text,
+        description=_l("Part of the author page's address; made from the name if left empty."),
+        validators=[
+            Optional(),
+            Length(max=200),
+            Regexp(SLUG, message=_l("Only lower-case letters, digits and hyphens.")),
+        ],
+    )
+    bio = TextAreaField(
+        _l("About"), filters=[normalize], description=_l("Markdown."), render_kw={"rows": 8}
+    )
+
+
+class SettingsForm(FlaskForm):
+    moderation = SelectField(
+        _l("Moderation"),
+        choices=[
+            (Moderation.OFF.value, _l("Off: comments appear at once")),
+            (Moderation.FIRST.value, _l("Hold the first comment of an unknown e-mail address")),
+            (Moderation.ALL.value, _l("Hold every comment")),
+        ],
+    )
+    close_comments_after_days = IntegerField(
+        _l("Close comments after (days)"),
+        description=_l("0: never."),
+        validators=[NumberRange(min=0, max=3650, message=_l("A number from 0 to 3650."))],
+    )
+    notify_moderators = BooleanField(_l("E-mail moderators about new and held comments"))
+
+
+def _site_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_to_utc(value: datetime | None) -> datetime | None:
+    """A time an editor typed (site time zone) as the naive UTC the database stores."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=_site_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local(value: datetime | None) -> datetime | None:
+    """A stored UTC time in the site's time zone, for a form."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).astimezone(_site_zone()).replace(tzinfo=None)

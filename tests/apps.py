@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
 from jinja2 import StrictUndefined
 
 from webapp import create_app
@@ -33,15 +33,18 @@ def make_app(instance: Path, **config) -> Flask:
 
 
 def isolate_requests(app: Flask) -> None:
-    """Give every test request its own session and transaction, as in production.
+    """Give every test request its own database session and `g`, as in production.
 
     Tests keep an app context pushed, and Flask reuses it for test requests, so requests
-    would share the test's session and its open transaction. Ending the session before
-    and after each request makes them begin (and lock) exactly as a worker's would.
+    would share the test's database session (and its open transaction) and `g` (where
+    Flask-WTF keeps the CSRF token it made). Clearing both before and after each request
+    makes requests begin, lock and sign exactly as a worker's would.
     """
 
-    def end_session(*_args) -> None:
+    def fresh_context(*_args) -> None:
         db.session.remove()
+        for name in list(g):
+            g.pop(name)
 
-    app.before_request(end_session)
-    app.teardown_request(end_session)
+    app.before_request(fresh_context)
+    app.teardown_request(fresh_context)

@@ -116,24 +116,27 @@ def _edit(article: Article | None):
     )
     try:
         with writing():
+            # Queries first: a half-filled new article must not be flushed by them.
+            photo = store_photo(upload.read()) if upload is not None else None
+            slug = unique_slug(form.slug.data or make_slug(form.title.data), article)
             if article is None:
                 article = Article()
                 db.session.add(article)
             old_slug = article.slug
             _apply(form, article)
+            article.slug = slug
             if form.remove_photo.data:
                 article.photo = None
-            if upload is not None:
-                article.photo = store_photo(upload.read())
-            article.slug = unique_slug(form.slug.data or make_slug(form.title.data), article)
-            if old_slug and old_slug != article.slug:
-                _keep_old_address(article, old_slug)
+            if photo is not None:
+                article.photo = photo
             published_at = local_to_utc(form.published_at.data)
             if action == "veroeffentlichen":
                 published_at = published_at or utcnow()
             elif action == "zurueckziehen":
                 published_at = None
             article.published_at = published_at
+            if old_slug and old_slug != article.slug:
+                _keep_old_address(article, old_slug)
     except PhotoError as error:
         form.photo.errors = [str(error)]
         return render_template("editorial/article_form.html", form=form, article=article), 422

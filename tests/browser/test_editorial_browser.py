@@ -1,0 +1,101 @@
+"""The editorial area in a real browser: write and publish, then moderate what readers say."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+from factories import photo_bytes
+from playwright.sync_api import Page, expect
+
+from servers import BIN, PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "ein-sicheres-passwort"
+
+
+@pytest.fixture(scope="module")
+def site(run_gunicorn, tmp_path_factory):
+    """A server of its own with an admin account, made as the README says (create-user)."""
+    instance = tmp_path_factory.mktemp("editorial-instance")
+    with run_gunicorn(instance) as server:
+        password_file = instance / "password"
+        password_file.write_text(PASSWORD + "\n")
+        subprocess.run(
+            [
+                str(BIN / "flask"),
+                "--app",
+                "wsgi",
+                "create-user",
+                "--email",
+                "chefin@example.org",
+                "--role",
+                "admin",
+                "--password-file",
+                str(password_file),
+            ],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "ZIRKEL_INSTANCE_PATH": str(instance)},
+            check=True,
+            capture_output=True,
+        )
+        yield server
+
+
+def log_in(page: Page, url: str) -> None:
+    page.goto(url + "/verwaltung/")
+    expect(page).to_have_url(re.compile(r"/verwaltung/anmelden"))
+    page.get_by_label("E-Mail", exact=True).fill("chefin@example.org")
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", name="Verwaltung")).to_be_visible()
+
+
+def test_write_and_publish_an_article_with_a_photo(page, site, tmp_path):
+    """Log in, write an article with a photo, publish it, find it on the front page."""
+    photo = tmp_path / "rathaus.jpg"
+    photo.write_bytes(photo_bytes())
+    log_in(page, site.url)
+
+    page.get_by_role("link", name="Artikel schreiben").first.click()
+    page.get_by_label("Titel", exact=True).fill("Neues aus dem Rathaus")
+    page.get_by_label("Anreißer", exact=True).fill("Was der Rat beschlossen hat.")
+    page.get_by_label("Text", exact=True).fill("Der Rat hat **einstimmig** beschlossen.")
+    page.get_by_label("Foto", exact=True).set_input_files(str(photo))
+    page.get_by_label("Alternativtext", exact=True).fill("Das Rathaus im Sonnenlicht")
+    page.get_by_role("button", name="Jetzt veröffentlichen").click()
+    expect(page.get_by_text("Der Artikel wurde gespeichert.")).to_be_visible()
+
+    page.goto(site.url + "/")
+    page.get_by_role("link", name="Neues aus dem Rathaus").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neues aus dem Rathaus")
+    expect(page.locator(".article .body strong")).to_have_text("einstimmig")
+    photo_element = page.get_by_role("img", name="Das Rathaus im Sonnenlicht")
+    expect(photo_element).to_be_visible()
+    assert photo_element.evaluate("img => img.naturalWidth") > 0
+
+
+def test_held_comments_tell_their_author(page, new_page, site):
+    """Moderation "every comment is held": the reader sees the notice, nobody the comment."""
+    log_in(page, site.url)
+    page.get_by_role("link", name="Einstellungen").click()
+    page.get_by_label("Moderation", exact=True).select_option("all")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Die Einstellungen wurden gespeichert.")).to_be_visible()
+
+    reader = new_page()
+    reader.goto(site.url + "/")
+    reader.locator(".card-title a").last.click()
+    before = reader.locator("#kommentar-anzahl").inner_text()
+    reader.get_by_label("Name", exact=True).fill("Leserin")
+    reader.get_by_label("E-Mail", exact=True).fill("leserin@example.org")
+    reader.get_by_label("Kommentar", exact=True).fill("Bitte freischalten")
+    reader.get_by_role("button", name="Kommentar abschicken").click()
+    expect(reader.get_by_role("status")).to_contain_text(
+        "Vielen Dank! Ihr Kommentar wird nach Prüfung freigeschaltet."
+    )
+    expect(reader.locator("#kommentar-anzahl")).to_have_text(before)
+    expect(reader.locator("#kommentar-liste")).not_to_contain_text("Bitte freischalten")

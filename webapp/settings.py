@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_BUSY_TIMEOUT": 15,  # seconds
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes
     "FORM_TOKEN_MAX_AGE": 24 * 60 * 60,  # seconds
+    "FRAME_ANCESTORS": "'none'",  # CSP frame-ancestors: who may show pages in a frame
     "TRUSTED_PROXIES": 0,  # proxy hops whose X-Forwarded-* headers are believed
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,  # per worker; 0 turns the cache off
     "SITE_NAME": "Zirkel",

@@ -7,9 +7,9 @@ import re
 import subprocess
 
 import pytest
-from factories import photo_bytes
 from playwright.sync_api import Page, expect
 
+from factories import photo_bytes
 from servers import BIN, PROJECT_ROOT
 
 pytestmark = pytest.mark.browser

@@ -65,3 +65,6 @@ def create_user_command(email: str, role: str, name: str, password_file) -> None
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    from . import transfer
+
+    transfer.register(app)

@@ -1,0 +1,172 @@
+"""What both imports share: clean text, free slugs, one transaction, comment counters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import Article, ArticleSlug, Author, Comment, CommentStatus, utcnow
+
+# Control characters (Unicode category Cc) other than tab and line feed: NUL, escape,
+# backspace … have no business in stored text and break some terminals and feeds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+BATCH = 500  # values per IN (…): well below every database's limit on bound parameters
+
+
+class TransferError(Exception):
+    """A file that cannot be imported; the message is for the operator."""
+
+
+@dataclass
+class Report:
+    """What an import did (or would do): counters by name, and notes worth reading."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, n: int = 1) -> None:
+        self.counts[name] += n
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+def clean_text(text: str) -> str:
+    """Text in NFC, with CR LF as LF and without control characters (tab and LF stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """Clean text with every run of white space as one space: names and titles."""
+    return " ".join(clean_text(text).split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text, or its first limit - 1 characters and '…' if it is longer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def utc_naive(value: datetime) -> datetime:
+    """A datetime as the database stores it: UTC without tzinfo (naive ones are UTC)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored (naive UTC) datetime as ISO 8601 with 'Z', or None."""
+    return None if value is None else value.isoformat() + "Z"
+
+
+def unique_article_slug(wanted: str) -> str:
+    """`wanted`, or `wanted-2`, `-3` …: free among articles' slugs and old slugs."""
+    return _unique(wanted, _article_slug_taken)
+
+
+def unique_author_slug(wanted: str) -> str:
+    """`wanted`, or `wanted-2`, `-3` …: free among authors' slugs."""
+    return _unique(
+        wanted,
+        lambda slug: db.session.scalar(select(Author.id).where(Author.slug == slug)) is not None,
+    )
+
+
+def _article_slug_taken(slug: str) -> bool:
+    # An old slug still answers with a redirect to its article, so it is taken too.
+    return (
+        db.session.scalar(select(Article.id).where(Article.slug == slug)) is not None
+        or db.session.scalar(select(ArticleSlug.id).where(ArticleSlug.slug == slug)) is not None
+    )
+
+
+def _unique(wanted: str, taken: Callable[[str], bool]) -> str:
+    slug, n = wanted, 1
+    while taken(slug):
+        n += 1
+        slug = f"{wanted}-{n}"
+    return slug
+
+
+def add_old_slug(article: Article, slug: str, report: Report) -> None:
+    """Keep a slug the article had before, so its old address can redirect; skip taken ones."""
+    if not slug or slug == article.slug:
+        return
+    existing = db.session.scalar(select(ArticleSlug).where(ArticleSlug.slug == slug))
+    if existing is not None and existing.article_id == article.id:
+        report.add("old slugs unchanged")
+    elif existing is not None or _article_slug_taken(slug):
+        report.add("old slugs taken")
+        report.note(f"Old slug {slug!r} of {article.slug!r} is taken by another article; skipped.")
+    else:
+        db.session.add(ArticleSlug(slug=slug, article=article))
+        db.session.flush()
+        report.add("old slugs created")
+
+
+def refresh_comment_counts(article_ids: Collection[int]) -> None:
+    """Recount the visible comments of articles that got comments, and raise their version.
+
+    The same rule as comments.service: `comment_count` is the number of visible comments,
+    `comment_version` and `comments_changed_at` move with every change, so cached pages
+    and ETags notice the import; `updated_at` stays, as comments are no edit.
+    """
+    articles = Article.__table__
+    comments = Comment.__table__
+    visible = (
+        select(func.count())
+        .where(
+            comments.c.article_id == articles.c.id,
+            comments.c.status == CommentStatus.VISIBLE,
+        )
+        .scalar_subquery()
+    )
+    ids = sorted(article_ids)
+    now = utcnow()
+    for start in range(0, len(ids), BATCH):
+        db.session.execute(
+            update(articles)
+            .where(articles.c.id.in_(ids[start : start + BATCH]))
+            .values(
+                comment_count=visible,
+                comment_version=articles.c.comment_version + 1,
+                comments_changed_at=now,
+                updated_at=articles.c.updated_at,
+            )
+        )
+    # The rows changed behind the ORM's back: loaded articles must read them anew.
+    db.session.expire_all()
+
+
+@contextmanager
+def import_transaction(dry_run: bool) -> Iterator[None]:
+    """One transaction for a whole import: all of it is stored, or (dry run, error) nothing.
+
+    CLI commands run outside requests, so the transaction takes SQLite's write lock as it
+    begins (see database.py) and holds it to the end: import big files while the site is
+    quiet.
+    """
+    db.session.commit()  # nothing the command read before belongs to the import
+    try:
+        yield
+        db.session.flush()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+
+
+def status_counts(report: Report, prefix: str) -> str:
+    """'27 visible, 5 pending, 4 spam, 1 deleted' from the counters named prefix + status."""
+    return ", ".join(f"{report.counts[prefix + status]} {status}" for status in CommentStatus)

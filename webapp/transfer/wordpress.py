@@ -1,0 +1,620 @@
+"""WordPress exports (WXR files) into Zirkel: authors, posts and their comments.
+
+`read_export` parses the file with defusedxml (no DTDs, no entities, nothing external:
+the file comes from elsewhere) into plain records; `Importer` stores them. What is kept:
+
+- Authors (wp:author) as Author, keyed "wordpress:<site>:author:<login>".
+- Posts (post type "post" only; pages, attachments, menu items … are counted, not
+  imported) as Article, keyed "wordpress:<site>:post:<id>". Trashed posts are skipped;
+  "publish" and "future" posts get their date, everything else becomes a draft. The body
+  is WordPress's HTML, cleaned of block-editor comments, <!--more-->, scripts, images
+  (no photos are downloaded) and shortcode tags, with WordPress's automatic paragraphs
+  made explicit (see `clean_body`); it is stored as the Markdown source, which Markdown
+  passes through and the sanitizer then reduces to the allowlist.
+- Comments of type "comment" (or "") as Comment, keyed "wordpress:<site>:comment:<id>",
+  as plain text; pingbacks and trackbacks are skipped. Names longer than the form allows
+  (WordPress allows 245 characters) are shortened to 99 characters and "…" and reported;
+  longer texts than the form allows are kept whole (an import should not lose what
+  readers wrote) and reported.
+
+Rows whose key exists already are left as they are, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+from defusedxml import ElementTree as SafeElementTree
+from sqlalchemy import select
+
+from ..comments.service import NAME_MAX, TEXT_MAX
+from ..extensions import db
+from ..formatting import excerpt
+from ..models import Article, Author, Comment, CommentStatus, utcnow
+from ..text import make_slug
+from .common import (
+    BATCH,
+    Report,
+    TransferError,
+    add_old_slug,
+    clean_text,
+    one_line,
+    refresh_comment_counts,
+    shorten,
+    status_counts,
+    unique_article_slug,
+    unique_author_slug,
+)
+
+WP_NAMESPACE_PREFIX = "http://wordpress.org/export/"  # followed by the WXR version: 1.2/
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+COMMENT_STATUSES = {
+    "1": CommentStatus.VISIBLE,
+    "0": CommentStatus.PENDING,
+    "spam": CommentStatus.SPAM,
+    "trash": CommentStatus.DELETED,
+    "post-trashed": CommentStatus.DELETED,
+}
+PUBLISHED_STATUSES = {"publish", "future"}
+# Trashed posts are gone from the WordPress site; auto-drafts are empty editor sessions.
+SKIPPED_STATUSES = {"trash", "auto-draft"}
+TITLE_MAX = 300  # Article.title's column
+UNTITLED = "Ohne Titel"  # readers see it, so German
+ANONYMOUS = "Anonym"  # WordPress shows "Anonymous" for comments without a name
+
+
+@dataclass(frozen=True)
+class WxrAuthor:
+    login: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class WxrComment:
+    id: str
+    author: str
+    email: str
+    content: str
+    approved: str
+    type: str
+    parent: str  # "0": no parent
+    date_gmt: str
+    date_local: str
+
+
+@dataclass(frozen=True)
+class WxrPost:
+    id: str
+    type: str
+    status: str
+    title: str
+    name: str  # the slug, URL-encoded as WordPress stores non-ASCII ones
+    creator: str  # the author's login
+    content: str
+    excerpt: str
+    date_gmt: str
+    date_local: str
+    comment_status: str
+    old_slugs: tuple[str, ...]
+    comments: tuple[WxrComment, ...]
+
+
+@dataclass(frozen=True)
+class WxrExport:
+    site: str  # wp:base_site_url, the part of every key that says where rows came from
+    authors: tuple[WxrAuthor, ...]
+    posts: tuple[WxrPost, ...]  # post type "post" only
+    other_items: Counter[str]  # items of other post types, by type
+
+
+# --- Reading the file ------------------------------------------------------------------
+
+
+def read_export(path: Path) -> WxrExport:
+    """Parse a WXR file into records, or raise TransferError with a message for the operator."""
+    root = _parse(path)
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise TransferError(f"{path.name} is not a WordPress export: it has no <rss><channel>.")
+    wp = _wp_namespace(channel)
+    if wp is None:
+        raise TransferError(
+            f"{path.name} is not a WordPress export (WXR): its channel has no <wp:wxr_version>."
+        )
+    site = (_text(channel, f"{wp}base_site_url") or _text(channel, "link")).strip().rstrip("/")
+    if not site:
+        raise TransferError(
+            f"{path.name} does not say which site it comes from (no base_site_url)."
+        )
+    authors = tuple(
+        WxrAuthor(_text(a, f"{wp}author_login"), _text(a, f"{wp}author_display_name"))
+        for a in channel.iter(f"{wp}author")
+    )
+    posts: list[WxrPost] = []
+    other_items: Counter[str] = Counter()
+    for item in channel.iter("item"):
+        post = _read_post(item, wp)
+        if post.type == "post":
+            posts.append(post)
+        else:
+            other_items[post.type or "unknown"] += 1
+    return WxrExport(site, authors, tuple(posts), other_items)
+
+
+def _parse(path: Path) -> Element:
+    try:
+        # No WXR file has a DTD; refusing them refuses entity bombs and external entities.
+        return SafeElementTree.parse(path, forbid_dtd=True).getroot()
+    except DTDForbidden as error:
+        raise TransferError(
+            f"{path.name} was refused: it has a document type declaration (DTD), which "
+            "WordPress exports never have and XML attacks (entity bombs, external entities) need."
+        ) from error
+    except EntitiesForbidden as error:
+        raise TransferError(
+            f"{path.name} was refused: it declares XML entities, which WordPress exports never do."
+        ) from error
+    except DefusedXmlException as error:
+        raise TransferError(f"{path.name} was refused as unsafe XML: {error}.") from error
+    except SafeElementTree.ParseError as error:
+        raise TransferError(f"{path.name} is not well-formed XML: {error}.") from error
+    except OSError as error:
+        raise TransferError(f"{path.name} cannot be read: {error.strerror}.") from error
+
+
+def _wp_namespace(channel: Element) -> str | None:
+    """'{http://wordpress.org/export/1.2/}', whichever WXR version wrote the file."""
+    for child in channel:
+        namespace, _, local = child.tag[1:].partition("}")
+        if local == "wxr_version" and namespace.startswith(WP_NAMESPACE_PREFIX):
+            return "{" + namespace + "}"
+    return None
+
+
+def _excerpt_namespace(wp: str) -> str:
+    """The excerpt namespace lives under the wp one: '{…/export/1.2/excerpt/}'."""
+    return wp[:-1] + "excerpt/}"
+
+
+def _text(element: Element, tag: str) -> str:
+    found = element.find(tag)
+    return "" if found is None or found.text is None else found.text
+
+
+def _read_post(item: Element, wp: str) -> WxrPost:
+    old_slugs = tuple(
+        _text(meta, f"{wp}meta_value")
+        for meta in item.findall(f"{wp}postmeta")
+        if _text(meta, f"{wp}meta_key") == "_wp_old_slug"
+    )
+    return WxrPost(
+        id=_text(item, f"{wp}post_id").strip(),
+        type=_text(item, f"{wp}post_type").strip(),
+        status=_text(item, f"{wp}status").strip(),
+        title=_text(item, "title"),
+        name=_text(item, f"{wp}post_name").strip(),
+        creator=_text(item, f"{DC}creator").strip(),
+        content=_text(item, f"{CONTENT}encoded"),
+        excerpt=_text(item, f"{_excerpt_namespace(wp)}encoded"),
+        date_gmt=_text(item, f"{wp}post_date_gmt"),
+        date_local=_text(item, f"{wp}post_date"),
+        comment_status=_text(item, f"{wp}comment_status").strip(),
+        old_slugs=old_slugs,
+        comments=tuple(_read_comment(c, wp) for c in item.findall(f"{wp}comment")),
+    )
+
+
+def _read_comment(element: Element, wp: str) -> WxrComment:
+    return WxrComment(
+        id=_text(element, f"{wp}comment_id").strip(),
+        author=_text(element, f"{wp}comment_author"),
+        email=_text(element, f"{wp}comment_author_email").strip(),
+        content=_text(element, f"{wp}comment_content"),
+        approved=_text(element, f"{wp}comment_approved").strip(),
+        type=_text(element, f"{wp}comment_type").strip(),
+        parent=_text(element, f"{wp}comment_parent").strip() or "0",
+        date_gmt=_text(element, f"{wp}comment_date_gmt"),
+        date_local=_text(element, f"{wp}comment_date"),
+    )
+
+
+# --- Storing it ------------------------------------------------------------------------
+
+
+class Importer:
+    """Stores an export's records; call inside one transaction (common.import_transaction)."""
+
+    def __init__(self, export: WxrExport, timezone: tzinfo) -> None:
+        self.export = export
+        # The WordPress site's zone, for dates the export has only in local time.
+        self.timezone = timezone
+        self.report = Report()
+        self._authors: dict[str, Author] = {}  # by login
+        self._commented: set[int] = set()  # articles that got comments: recount them
+
+    def key(self, kind: str, wordpress_id: str) -> str:
+        """The import_key of a row: where it came from, unique across sites."""
+        return f"wordpress:{self.export.site}:{kind}:{wordpress_id}"
+
+    def import_authors(self) -> None:
+        """Every wp:author, whether or not they wrote a post."""
+        for author in self.export.authors:
+            self._author(author.login, author.display_name)
+
+    def import_post(self, post: WxrPost) -> None:
+        """One post with its old slugs and comments."""
+        if post.status in SKIPPED_STATUSES:
+            self.report.add(f"posts {post.status}")
+            self.report.add("comments of skipped posts", len(post.comments))
+            return
+        key = self.key("post", post.id)
+        article = db.session.scalar(select(Article).where(Article.import_key == key))
+        if article is None:
+            article = self._create_article(post, key)
+        else:
+            self.report.add("articles unchanged")
+        for old_slug in post.old_slugs:
+            add_old_slug(article, make_slug(unquote(old_slug)), self.report)
+        self._import_comments(article, post)
+
+    def finish(self) -> None:
+        """Bring the comment counters of every article that got comments up to date."""
+        refresh_comment_counts(self._commented)
+
+    def _author(self, login: str, display_name: str) -> Author:
+        if login in self._authors:
+            return self._authors[login]
+        key = self.key("author", login)
+        author = db.session.scalar(select(Author).where(Author.import_key == key))
+        if author is None:
+            # WordPress stores display names HTML-escaped ("A &amp; B").
+            name = shorten(one_line(html.unescape(display_name)), 200) or login
+            slug = make_slug(name) or make_slug(login) or "autor"
+            author = Author(name=name, slug=unique_author_slug(slug), bio="", import_key=key)
+            db.session.add(author)
+            db.session.flush()
+            self.report.add("authors created")
+        else:
+            self.report.add("authors unchanged")
+        self._authors[login] = author
+        return author
+
+    def _create_article(self, post: WxrPost, key: str) -> Article:
+        title = self._title(post)
+        slug = make_slug(unquote(post.name)) or make_slug(title) or f"beitrag-{post.id}"
+        body = clean_body(post.content)
+        if images := len(_IMG.findall(post.content)):
+            self.report.add("images left out", images)
+        article = Article(
+            title=title,
+            slug=unique_article_slug(slug),
+            body=body,
+            published_at=self._published_at(post),
+            comments_open=post.comment_status != "closed",
+            author=self._author(post.creator, post.creator),
+            import_key=key,
+        )
+        article.teaser = teaser(post.excerpt, article.body_html)
+        db.session.add(article)
+        db.session.flush()
+        self.report.add("articles created")
+        if article.published_at is None:
+            self.report.add("articles drafts")
+        elif article.published_at > utcnow():
+            self.report.add("articles scheduled")
+        else:
+            self.report.add("articles published")
+        return article
+
+    def _title(self, post: WxrPost) -> str:
+        # The export escapes titles once more than the text ("Radwege &amp; Busse").
+        title = one_line(html.unescape(post.title))
+        if not title:
+            self.report.note(f"Post {post.id} has no title; it is called {UNTITLED!r}.")
+            return UNTITLED
+        if len(title) > TITLE_MAX:
+            self.report.note(f"Post {post.id}: title shortened to {TITLE_MAX} characters.")
+        return shorten(title, TITLE_MAX)
+
+    def _published_at(self, post: WxrPost) -> datetime | None:
+        if post.status not in PUBLISHED_STATUSES:
+            return None  # draft, pending, private …: a draft here
+        published_at = self._date(post.date_gmt, post.date_local)
+        if published_at is None:
+            self.report.note(f"Post {post.id} is published but has no date; imported as a draft.")
+        return published_at
+
+    def _date(self, gmt: str, local: str) -> datetime | None:
+        """The UTC time of a WordPress date pair; unpublished ones have GMT 0000-00-00."""
+        if (value := parse_wordpress_date(gmt)) is not None:
+            return value
+        if (value := parse_wordpress_date(local)) is not None:
+            return value.replace(tzinfo=self.timezone).astimezone(UTC).replace(tzinfo=None)
+        return None
+
+    def _import_comments(self, article: Article, post: WxrPost) -> None:
+        wanted = [c for c in post.comments if self._wanted(c)]
+        keys = {c.id: self.key("comment", c.id) for c in wanted}
+        existing = _ids_by_key(list(keys.values()))
+        created: list[tuple[WxrComment, Comment]] = []
+        for wxr in wanted:
+            if keys[wxr.id] in existing:
+                self.report.add("comments unchanged")
+            else:
+                created.append((wxr, self._create_comment(article, wxr, keys[wxr.id])))
+        if not created:
+            return
+        db.session.flush()
+        # Replies can come before the comment they answer: link them once all have ids.
+        ids = {wp_id: existing[key] for wp_id, key in keys.items() if key in existing}
+        ids.update((wxr.id, comment.id) for wxr, comment in created)
+        for wxr, comment in created:
+            comment.parent_id = ids.get(wxr.parent)
+        self._commented.add(article.id)
+
+    def _wanted(self, comment: WxrComment) -> bool:
+        if comment.type in ("comment", ""):
+            return True
+        if comment.type in ("pingback", "trackback"):
+            self.report.add("pingbacks")
+        else:
+            self.report.add("other comment types")
+        return False
+
+    def _create_comment(self, article: Article, wxr: WxrComment, key: str) -> Comment:
+        status = COMMENT_STATUSES.get(wxr.approved)
+        if status is None:
+            self.report.note(f"Comment {wxr.id}: unknown status {wxr.approved!r}; held as pending.")
+            status = CommentStatus.PENDING
+        # WordPress stores names HTML-escaped, like display names.
+        name = one_line(html.unescape(wxr.author)) or ANONYMOUS
+        if len(name) > NAME_MAX:
+            self.report.note(f"Comment {wxr.id}: name shortened to {NAME_MAX} characters.")
+            name = shorten(name, NAME_MAX)
+        text = comment_text(wxr.content)
+        if len(text) > TEXT_MAX:
+            self.report.note(
+                f"Comment {wxr.id} has {len(text):,} characters, more than the form allows "
+                f"({TEXT_MAX:,}); kept whole."
+            )
+        comment = Comment(
+            article_id=article.id,
+            name=name,
+            email=clean_text(wxr.email),
+            text=text,
+            status=status,
+            created_at=self._date(wxr.date_gmt, wxr.date_local) or article.published_at or utcnow(),
+            import_key=key,
+        )
+        db.session.add(comment)
+        self.report.add("comments created")
+        self.report.add(f"comments {status}")
+        return comment
+
+
+def _ids_by_key(keys: list[str]) -> dict[str, int]:
+    """Comment ids by import_key, for the keys that exist already."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), BATCH):
+        rows = db.session.execute(
+            select(Comment.import_key, Comment.id).where(
+                Comment.import_key.in_(keys[start : start + BATCH])
+            )
+        )
+        found.update((key, comment_id) for key, comment_id in rows)
+    return found
+
+
+def parse_wordpress_date(value: str) -> datetime | None:
+    """'2014-03-24 09:30:00' as a naive datetime; None for '0000-00-00 00:00:00' or nothing."""
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def summary(report: Report, export: WxrExport, *, dry_run: bool) -> str:
+    """The operator's summary, a line per kind of record."""
+    c = report.counts
+    lines = [
+        f"Authors: {c['authors created']} created, {c['authors unchanged']} unchanged.",
+        f"Articles: {c['articles created']} created ({c['articles published']} published, "
+        f"{c['articles scheduled']} scheduled, {c['articles drafts']} drafts), "
+        f"{c['articles unchanged']} unchanged, {c['posts trash']} skipped (in the trash).",
+        f"Old slugs: {c['old slugs created']} created, {c['old slugs unchanged']} unchanged, "
+        f"{c['old slugs taken']} skipped (taken).",
+        f"Comments: {c['comments created']} created ({status_counts(report, 'comments ')}), "
+        f"{c['comments unchanged']} unchanged, {c['pingbacks']} pingbacks/trackbacks skipped, "
+        f"{c['comments of skipped posts']} skipped with their post.",
+    ]
+    if c["other comment types"]:
+        lines.append(f"Comments of other types (not imported): {c['other comment types']}.")
+    if c["posts auto-draft"]:
+        lines.append(f"Auto-drafts skipped: {c['posts auto-draft']}.")
+    if export.other_items:
+        others = ", ".join(f"{kind} {n}" for kind, n in sorted(export.other_items.items()))
+        lines.append(f"Not imported (only posts are): {others}.")
+    if c["images left out"]:
+        lines.append(
+            f"Images: {c['images left out']} in post bodies left out (photos are not downloaded)."
+        )
+    if dry_run:
+        lines.append("Dry run: nothing was written.")
+    return "\n".join(lines)
+
+
+# --- Text --------------------------------------------------------------------------------
+
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)  # block markup, <!--more-->, <!--nextpage-->
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I)
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a\s*>", re.I)
+# WordPress's own shortcodes; others are recognised by their closing tag.
+_SHORTCODES = {"caption", "wp_caption", "gallery", "playlist", "audio", "video", "embed"}
+_SHORTCODE_CLOSE = re.compile(r"\[/([A-Za-z_][\w-]*)\]")
+_BLOCK_TAGS = (
+    "address|article|aside|blockquote|dd|div|dl|dt|figcaption|figure|footer|h[1-6]|header|hr"
+    "|li|nav|ol|p|section|table|tbody|td|tfoot|th|thead|tr|ul"
+)
+_BLOCK_OPEN = re.compile(rf"<(?:{_BLOCK_TAGS})\b[^>]*>", re.I)
+_BLOCK_CLOSE = re.compile(rf"</(?:{_BLOCK_TAGS})\s*>", re.I)
+# Blocks that hold blocks, not text: what follows their opening tag starts a new chunk.
+_CONTAINERS = (
+    "article|aside|blockquote|div|dl|figure|footer|header|nav|ol|section|table|tbody|tfoot"
+    "|thead|tr|ul"
+)
+_CONTAINER_OPEN = re.compile(rf"<(?:{_CONTAINERS})\b[^>]*>", re.I)
+_CONTAINER_CLOSE = re.compile(rf"</(?:{_CONTAINERS})\s*>", re.I)
+_STARTS_BLOCK = re.compile(rf"</?(?:{_BLOCK_TAGS})\b", re.I)
+_PRE = re.compile(r"<pre\b.*?</pre\s*>", re.S | re.I)
+_KEPT = re.compile(r"\ue000(\d+)\ue000")  # a <pre> set aside (private-use characters)
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_ENDS_WITH_BR = re.compile(r"<br\s*/?>$", re.I)
+
+
+def clean_body(content: str) -> str:
+    """A post's HTML as an article body: WordPress markup removed, paragraphs explicit."""
+    content = clean_text(content)
+    content = _HTML_COMMENT.sub("", content)
+    content = _SCRIPT.sub("", content)
+    # Images are not imported; a link that only held one would be empty and unnamed.
+    content = _EMPTY_LINK.sub("", _IMG.sub("", content))
+    content = strip_shortcodes(content)
+    return autop(content).strip()
+
+
+def strip_shortcodes(content: str) -> str:
+    """Shortcode tags removed, what they enclose kept: '[caption …]x[/caption]' -> 'x'."""
+    names = _SHORTCODES | set(_SHORTCODE_CLOSE.findall(content))
+    pattern = "|".join(re.escape(name) for name in sorted(names))
+    return re.sub(rf"\[/?(?:{pattern})(?=[\s\]/])[^\]]*\]", "", content)
+
+
+def autop(content: str) -> str:
+    """WordPress's automatic paragraphs, made explicit, as Markdown passes them through.
+
+    Classic-editor posts separate paragraphs by blank lines and break lines with a single
+    newline; WordPress adds <p> and <br> when it shows them. Here every block tag starts
+    a chunk of its own (and so does the content of blocks that hold blocks, such as
+    <blockquote>), every other run of text becomes a <p> with <br> at its line ends, and
+    no line is indented: Markdown passes such chunks through as HTML (an indented line
+    after a blank one would turn into a code block).
+    """
+    kept: list[str] = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\n\n\ue000{len(kept) - 1}\ue000\n\n"
+
+    content = _PRE.sub(set_aside, content)
+    content = _BLOCK_OPEN.sub(lambda m: "\n\n" + m.group(0), content)
+    content = _BLOCK_CLOSE.sub(lambda m: m.group(0) + "\n\n", content)
+    content = _CONTAINER_OPEN.sub(lambda m: m.group(0) + "\n\n", content)
+    content = _CONTAINER_CLOSE.sub(lambda m: "\n\n" + m.group(0), content)
+    chunks: list[str] = []
+    for chunk in _BLANK_LINE.split(content):
+        lines = [line.strip() for line in chunk.strip().split("\n")]
+        if not lines[0]:
+            continue
+        if _STARTS_BLOCK.match(lines[0]) or _KEPT.fullmatch(lines[0]):
+            chunks.append("\n".join(lines))
+        else:
+            ends = [line if _ENDS_WITH_BR.search(line) else line + "<br>" for line in lines[:-1]]
+            chunks.append("<p>" + "\n".join([*ends, lines[-1]]) + "</p>")
+    return _KEPT.sub(lambda m: kept[int(m.group(1))], "\n\n".join(chunks))
+
+
+def teaser(wordpress_excerpt: str, body_html: str) -> str:
+    """The post's own excerpt as plain text, or the start of its body."""
+    own = " ".join(html_to_text(wordpress_excerpt).split())
+    return own or excerpt(html_to_text(body_html), 200)
+
+
+def comment_text(content: str) -> str:
+    """A WordPress comment as Zirkel's plain text: lines kept, tags gone, link targets shown."""
+    return html_to_text(content, show_links=True)
+
+
+def html_to_text(content: str, *, show_links: bool = False) -> str:
+    """HTML as plain text: <br> and blocks as line breaks, entities unescaped once."""
+    parser = _TextParser(show_links=show_links)
+    parser.feed(clean_text(content))
+    parser.close()
+    text = re.sub(r"[ \t]+\n", "\n", "".join(parser.parts))
+    return clean_text(re.sub(r"\n{3,}", "\n\n", text)).strip()
+
+
+class _TextParser(HTMLParser):
+    """Collects the text of HTML; comments, scripts and styles are dropped."""
+
+    PARAGRAPHS: ClassVar[set[str]] = {
+        "p",
+        "blockquote",
+        "pre",
+        "ul",
+        "ol",
+        "table",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    }
+    LINES: ClassVar[set[str]] = {"br", "li", "div", "tr", "h1", "figcaption", "dd", "dt"}
+
+    def __init__(self, *, show_links: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.show_links = show_links
+        self._links: list[tuple[str, int]] = []  # open <a>: its href, where its text starts
+        self._hidden = 0  # inside <script> or <style>
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._hidden += 1
+        elif tag == "a":
+            self._links.append((dict(attrs).get("href") or "", len(self.parts)))
+        elif tag in self.PARAGRAPHS:
+            self.parts.append("\n\n")
+        elif tag in self.LINES:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._hidden = max(0, self._hidden - 1)
+        elif tag == "a" and self._links:
+            href, start = self._links.pop()
+            if self.show_links and _worth_showing(href, "".join(self.parts[start:])):
+                self.parts.append(f" ({href.strip()})")
+        elif tag in self.PARAGRAPHS:
+            self.parts.append("\n\n")
+        elif tag in self.LINES - {"br"}:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _worth_showing(href: str, text: str) -> bool:
+    """Whether a link's address adds something to its text (and is one readers can use)."""
+    if not re.match(r"(https?:|mailto:)", href.strip(), re.I):
+        return False
+
+    def bare(value: str) -> str:
+        value = re.sub(r"^(https?://|mailto:)", "", value.strip().lower())
+        return value.removeprefix("www.").rstrip("/")
+
+    return bare(href) != bare(text)

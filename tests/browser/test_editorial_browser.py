@@ -99,3 +99,27 @@ def test_held_comments_tell_their_author(page, new_page, site):
     )
     expect(reader.locator("#kommentar-anzahl")).to_have_text(before)
     expect(reader.locator("#kommentar-liste")).not_to_contain_text("Bitte freischalten")
+
+
+def test_an_imported_wordpress_site_can_be_read(page, site):
+    """import-wordpress on the live site's database, then read a post and its comments."""
+    subprocess.run(
+        [
+            str(BIN / "flask"),
+            "--app",
+            "wsgi",
+            "import-wordpress",
+            str(PROJECT_ROOT / "tests" / "data" / "wordpress-export.xml"),
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "ZIRKEL_INSTANCE_PATH": str(site.instance)},
+        check=True,
+        capture_output=True,
+    )
+    page.goto(site.url + "/artikel/buergerhaushalt-2015-jetzt-mitreden")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Bürgerhaushalt 2015: Jetzt mitreden!"
+    )
+    expect(page.locator("#kommentar-anzahl")).to_have_text("8 Kommentare")
+    expect(page.locator("#kommentar-liste > li")).to_have_count(8)
+    expect(page.locator("#kommentar-liste script")).to_have_count(0)

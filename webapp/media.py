@@ -38,7 +38,7 @@ def media_folder() -> Path:
     return Path(current_app.instance_path) / "media"
 
 
-def _file_name(key: str, width: int) -> str:
+def file_name(key: str, width: int) -> str:
     return f"{key}-{width}.jpg"
 
 
@@ -65,7 +65,7 @@ def store_photo(data: bytes) -> Photo:
         buffer = io.BytesIO()
         # A fresh encode: no EXIF, ICC or XMP of the upload is written.
         copy.save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
-        (folder / _file_name(key, target)).write_bytes(buffer.getvalue())
+        (folder / file_name(key, target)).write_bytes(buffer.getvalue())
     photo = Photo(key=key, width=width, height=height, widths=",".join(map(str, widths)))
     db.session.add(photo)
     db.session.flush()  # the caller may link it by id right away
@@ -103,13 +103,13 @@ def photo_url(photo: Photo, width: int | None = None) -> str:
     """The URL of a stored width (the largest not above `width`, else the smallest)."""
     widths = [int(w) for w in photo.widths.split(",")]
     chosen = max((w for w in widths if width is None or w <= width), default=widths[0])
-    return url_for("media.file", name=_file_name(photo.key, chosen))
+    return url_for("media.file", name=file_name(photo.key, chosen))
 
 
 def photo_srcset(photo: Photo) -> str:
     """Every stored width, for <img srcset>."""
     return ", ".join(
-        f"{url_for('media.file', name=_file_name(photo.key, int(w)))} {w}w"
+        f"{url_for('media.file', name=file_name(photo.key, int(w)))} {w}w"
         for w in photo.widths.split(",")
     )
 

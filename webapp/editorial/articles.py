@@ -11,6 +11,7 @@ from ..database import writing
 from ..extensions import db
 from ..media import PhotoError, store_photo
 from ..models import Article, ArticleSlug, Author, Role, utcnow
+from ..slugs import unique_article_slug
 from ..text import make_slug
 from .auth import role_required
 from .forms import ArticleForm, local_to_utc, utc_to_local
@@ -24,21 +25,6 @@ def get_article(article_id: int) -> Article:
     if article is None:
         abort(404, _("There is no article at this address."))
     return article
-
-
-def unique_slug(wanted: str, article: Article | None = None) -> str:
-    """`wanted`, or `wanted-2`, `-3` …: free among articles and old slugs of others."""
-    slug, n = wanted, 1
-    while True:
-        taken = db.session.scalar(select(Article.id).where(Article.slug == slug))
-        old = db.session.scalar(select(ArticleSlug.article_id).where(ArticleSlug.slug == slug))
-        mine = article is not None and article.id is not None
-        if (taken is None or (mine and taken == article.id)) and (
-            old is None or (mine and old == article.id)
-        ):
-            return slug
-        n += 1
-        slug = f"{wanted}-{n}"
 
 
 def _form(article: Article | None) -> ArticleForm:
@@ -118,7 +104,9 @@ def _edit(article: Article | None):
         with writing():
             # Queries first: a half-filled new article must not be flushed by them.
             photo = store_photo(upload.read()) if upload is not None else None
-            slug = unique_slug(form.slug.data or make_slug(form.title.data), article)
+            slug = unique_article_slug(
+                form.slug.data or make_slug(form.title.data), article.id if article else None
+            )
             if article is None:
                 article = Article()
                 db.session.add(article)

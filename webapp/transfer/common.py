@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Article, ArticleSlug, Author, Comment, CommentStatus, utcnow
+from ..models import Article, ArticleSlug, Comment, CommentStatus, utcnow
+from ..slugs import unique_article_slug
 
 # Control characters (Unicode category Cc) other than tab and line feed: NUL, escape,
 # backspace … have no business in stored text and break some terminals and feeds.
@@ -67,35 +68,6 @@ def iso_utc(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat() + "Z"
 
 
-def unique_article_slug(wanted: str) -> str:
-    """`wanted`, or `wanted-2`, `-3` …: free among articles' slugs and old slugs."""
-    return _unique(wanted, _article_slug_taken)
-
-
-def unique_author_slug(wanted: str) -> str:
-    """`wanted`, or `wanted-2`, `-3` …: free among authors' slugs."""
-    return _unique(
-        wanted,
-        lambda slug: db.session.scalar(select(Author.id).where(Author.slug == slug)) is not None,
-    )
-
-
-def _article_slug_taken(slug: str) -> bool:
-    # An old slug still answers with a redirect to its article, so it is taken too.
-    return (
-        db.session.scalar(select(Article.id).where(Article.slug == slug)) is not None
-        or db.session.scalar(select(ArticleSlug.id).where(ArticleSlug.slug == slug)) is not None
-    )
-
-
-def _unique(wanted: str, taken: Callable[[str], bool]) -> str:
-    slug, n = wanted, 1
-    while taken(slug):
-        n += 1
-        slug = f"{wanted}-{n}"
-    return slug
-
-
 def add_old_slug(article: Article, slug: str, report: Report) -> None:
     """Keep a slug the article had before, so its old address can redirect; skip taken ones."""
     if not slug or slug == article.slug:
@@ -103,7 +75,7 @@ def add_old_slug(article: Article, slug: str, report: Report) -> None:
     existing = db.session.scalar(select(ArticleSlug).where(ArticleSlug.slug == slug))
     if existing is not None and existing.article_id == article.id:
         report.add("old slugs unchanged")
-    elif existing is not None or _article_slug_taken(slug):
+    elif existing is not None or unique_article_slug(slug) != slug:
         report.add("old slugs taken")
         report.note(f"Old slug {slug!r} of {article.slug!r} is taken by another article; skipped.")
     else:

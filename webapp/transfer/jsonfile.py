@@ -32,7 +32,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from ..extensions import db
-from ..media import _file_name, media_folder
+from ..media import file_name, media_folder
 from ..models import (
     Article,
     ArticleSlug,
@@ -428,7 +428,7 @@ def _has_files(key: str, widths: str) -> bool:
 
     A photo row without them would show every reader a broken image.
     """
-    return all((media_folder() / _file_name(key, int(w))).is_file() for w in widths.split(","))
+    return all((media_folder() / file_name(key, int(w))).is_file() for w in widths.split(","))
 
 
 def _by_import_key(model: type, import_key: str | None) -> Any:

@@ -41,6 +41,7 @@ from ..comments.service import NAME_MAX, TEXT_MAX
 from ..extensions import db
 from ..formatting import excerpt
 from ..models import Article, Author, Comment, CommentStatus, utcnow
+from ..slugs import unique_article_slug, unique_author_slug
 from ..text import make_slug
 from .common import (
     BATCH,
@@ -52,8 +53,6 @@ from .common import (
     refresh_comment_counts,
     shorten,
     status_counts,
-    unique_article_slug,
-    unique_author_slug,
 )
 
 WP_NAMESPACE_PREFIX = "http://wordpress.org/export/"  # followed by the WXR version: 1.2/

@@ -46,5 +46,6 @@ def isolate_requests(app: Flask) -> None:
         for name in list(g):
             g.pop(name)
 
-    app.before_request(fresh_context)
+    # First of all hooks, so that CSRFProtect's verdict (kept in g) survives.
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_context)
     app.teardown_request(fresh_context)

@@ -192,3 +192,30 @@ def test_an_author_with_articles_cannot_be_deleted(editor, author):
     token = session_token(editor, "/verwaltung/autoren/neu")
     editor.post(url, data={"csrf_token": token})
     assert db.session.get(Author, author.id) is not None
+
+
+def test_site_settings_are_changed_by_an_admin(client, app):
+    from webapp.models import Role
+    from webapp.site_settings import get_setting
+
+    make_user(email="chefin@example.org", role=Role.ADMIN)
+    login(client, "chefin@example.org")
+    page = soup(client.get("/verwaltung/einstellungen"))
+    assert (
+        page.find("select", {"name": "moderation"}).find("option", selected=True)["value"] == "off"
+    )
+    token = page.find("input", {"name": "csrf_token"})["value"]
+    response = client.post(
+        "/verwaltung/einstellungen",
+        data={"csrf_token": token, "moderation": "first", "close_comments_after_days": "30"},
+    )
+    assert response.status_code == 303
+    assert (get_setting("moderation"), get_setting("close_comments_after_days")) == ("first", 30)
+    assert get_setting("notify_moderators") is False
+
+    refused = client.post(
+        "/verwaltung/einstellungen",
+        data={"csrf_token": token, "moderation": "first", "close_comments_after_days": "-1"},
+    )
+    assert refused.status_code == 422
+    assert "Eine Zahl von 0 bis 3650." in refused.get_data(as_text=True)

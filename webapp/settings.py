@@ -24,4 +24,14 @@ DEFAULTS: dict[str, Any] = {
     "COMMENTS_PER_PAGE": 50,
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+    # E-mail to moderators (webapp/notifications.py); no SMTP_HOST: no mail at all.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 5,  # seconds per step of talking to the mail server
+    "MAIL_FROM": "zirkel@localhost",
+    "MODERATOR_EMAILS": None,  # None: the active moderation and admin accounts
+    "SITE_URL": None,  # e.g. "https://zirkel.example", for links in mails; None: the request's
 }

@@ -21,6 +21,7 @@ from ..caching import conditional_page, shared_fragment, version_tag
 from ..extensions import csrf
 from ..htmx import is_htmx, is_partial, vary_on_htmx
 from ..models import CommentStatus
+from ..notifications import notify_moderators
 from ..site_settings import all_settings
 from .forms import CommentForm
 from .service import (
@@ -66,6 +67,7 @@ def create(slug: str):
     comment = add_comment(
         article, name=form.name.data, email=form.email.data, text=form.text.data, status=status
     )
+    notify_moderators(article, comment, settings)  # never fails; sends in the background
     if status != CommentStatus.VISIBLE:
         return held(article)
     message = _("Thank you! Your comment has been published.")

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from ..database import writing
 from ..extensions import db
@@ -30,7 +31,7 @@ def get_article(article_id: int) -> Article:
 def _form(article: Article | None) -> ArticleForm:
     form = ArticleForm(obj=article, has_photo=bool(article and article.photo_id))
     authors = db.session.scalars(select(Author).order_by(Author.name)).all()
-    form.author_id.choices = [(a.id, a.name) for a in authors]
+    form.author_id.choices = [SelectChoice(a.id, a.name) for a in authors]
     if article is not None and request.method == "GET":
         form.published_at.data = utc_to_local(article.published_at)
     return form

@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..comments.forms import normalize, strip
@@ -122,9 +123,11 @@ class SettingsForm(FlaskForm):
     moderation = SelectField(
         _l("Moderation"),
         choices=[
-            (Moderation.OFF.value, _l("Off: comments appear at once")),
-            (Moderation.FIRST.value, _l("Hold the first comment of an unknown e-mail address")),
-            (Moderation.ALL.value, _l("Hold every comment")),
+            SelectChoice(Moderation.OFF.value, _l("Off: comments appear at once")),
+            SelectChoice(
+                Moderation.FIRST.value, _l("Hold the first comment of an unknown e-mail address")
+            ),
+            SelectChoice(Moderation.ALL.value, _l("Hold every comment")),
         ],
     )
     close_comments_after_days = IntegerField(

@@ -57,6 +57,6 @@ def settings():
 
 
 def register(app) -> None:
-    from . import articles, authors  # noqa: F401 - they add their routes to bp
+    from . import articles, authors, moderation  # noqa: F401 - they add their routes to bp
 
     app.register_blueprint(bp)

@@ -1,0 +1,668 @@
+"""Moderation: the comment queue, actions in place and in bulk, editing, the audit log,
+and the one-time links from the moderators' mails (webapp/notifications.py).
+
+Every change to a comment goes through comments.service (which keeps the article's
+count and version right) inside `writing()`, together with its AuditEntry: the log
+and the change are one transaction, and the log is never changed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import event, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from ..comments import service
+from ..comments.forms import CommentForm
+from ..database import writing
+from ..extensions import csrf, db
+from ..htmx import is_htmx, is_partial, vary_on_htmx
+from ..models import Article, AuditEntry, Comment, CommentStatus, Role, UsedLink, User
+from ..notifications import Link, LinkError, read_link_token
+from .auth import role_required
+from .views import bp
+
+moderators_only = role_required(Role.MODERATOR)
+
+PER_PAGE = 25
+AUDIT_PER_PAGE = 50
+MAX_BULK = 100  # comments one bulk action may change
+SEARCH_MAX = 200  # characters of a search term
+
+# The queue's status filter as URLs name it, and the status it selects (None: every one).
+STATUS_FILTERS: dict[str, CommentStatus | None] = {
+    "wartend": CommentStatus.PENDING,
+    "sichtbar": CommentStatus.VISIBLE,
+    "spam": CommentStatus.SPAM,
+    "geloescht": CommentStatus.DELETED,
+    "alle": None,
+}
+STATUS_FILTER_LABELS = {
+    "wartend": _l("Awaiting approval"),
+    "sichtbar": _l("Published"),
+    "spam": _l("Spam"),
+    "geloescht": _l("Deleted"),
+    "alle": _l("All"),
+}
+# Status in words: the queue never tells it by colour alone.
+STATUS_LABELS = {
+    CommentStatus.PENDING: _l("Awaiting approval"),
+    CommentStatus.VISIBLE: _l("Published"),
+    CommentStatus.SPAM: _l("Spam"),
+    CommentStatus.DELETED: _l("Deleted"),
+}
+
+# The actions on a comment, as URLs name them: the status each sets and the audit name.
+ACTIONS: dict[str, tuple[CommentStatus, str]] = {
+    "freigeben": (CommentStatus.VISIBLE, "approve"),
+    "spam": (CommentStatus.SPAM, "spam"),
+    "loeschen": (CommentStatus.DELETED, "delete"),
+}
+ACTION_LABELS = {
+    "freigeben": _l("Approve"),
+    "spam": _l("Mark as spam"),
+    "loeschen": _l("Delete"),
+}
+# The audit log's action filter: one kind covers its bulk and e-mail-link variants.
+AUDIT_KINDS = {"freigeben": "approve", "spam": "spam", "loeschen": "delete", "bearbeiten": "edit"}
+AUDIT_LABELS = {
+    "approve": _l("Approved"),
+    "spam": _l("Marked as spam"),
+    "delete": _l("Deleted"),
+    "edit": _l("Edited"),
+}
+AUDIT_VIA = {"bulk": _l("bulk action"), "link": _l("e-mail link")}
+
+
+def status_label(status: str) -> str:
+    """A comment's status in German words."""
+    return str(STATUS_LABELS.get(status, status))
+
+
+def audit_label(action: str) -> str:
+    """'Freigegeben', 'Freigegeben (Sammelaktion)', 'Gelöscht (E-Mail-Link)' …"""
+    via, _sep, kind = action.rpartition("_")
+    label = str(AUDIT_LABELS.get(kind, kind))
+    if via in AUDIT_VIA:
+        return _("%(action)s (%(via)s)", action=label, via=AUDIT_VIA[via])
+    return label
+
+
+def _templates() -> dict[str, Any]:
+    """What the moderation templates use besides their own data."""
+    return {
+        "status_label": status_label,
+        "audit_label": audit_label,
+        "ACTION_LABELS": ACTION_LABELS,
+        "ACTIONS": ACTIONS,
+    }
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of the templates in editorial/moderation/ with the helpers they share."""
+    return render_template(f"editorial/moderation/{template}", **_templates(), **context)
+
+
+# --- the audit log is append-only -------------------------------------------------------
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Something tried to change or delete an audit entry."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_changing_an_entry(_mapper, _connection, _target) -> None:
+    raise AuditLogIsAppendOnly("Audit entries are never changed or deleted.")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes_to_entries(state) -> None:
+    # update(AuditEntry) / delete(AuditEntry) run through a session bypass the mapper events.
+    if (state.is_update or state.is_delete) and getattr(
+        getattr(state.statement, "table", None), "name", None
+    ) == AuditEntry.__tablename__:
+        raise AuditLogIsAppendOnly("Audit entries are never changed or deleted.")
+
+
+def snapshot(comment: Comment) -> dict[str, str]:
+    """What the audit log keeps of a comment's state."""
+    return {
+        "status": str(comment.status),
+        "name": comment.name,
+        "email": comment.email,
+        "text": comment.text,
+    }
+
+
+def record(
+    action: str,
+    comment: Comment,
+    before: dict[str, str],
+    *,
+    user: User | None = None,
+    email: str | None = None,
+) -> None:
+    """Add an audit entry for a change just made; call in the change's `writing()` block."""
+    if user is None and email is None and current_user.is_authenticated:
+        user = current_user
+    db.session.add(
+        AuditEntry(
+            user_id=user.id if user is not None else None,
+            user_email=email if email is not None else (user.email if user else ""),
+            action=action,
+            comment_id=comment.id,
+            article_id=comment.article_id,
+            before=json.dumps(before, ensure_ascii=False),
+            after=json.dumps(snapshot(comment), ensure_ascii=False),
+        )
+    )
+
+
+def change_status(comment: Comment, action: str, *, via: str = "", **who: Any) -> bool:
+    """Apply an action to a comment and log it; False if it was in that state already."""
+    status, audit_action = ACTIONS[action]
+    if comment.status == status:
+        return False
+    before = snapshot(comment)
+    service.set_status(comment, status)
+    record(f"{via}_{audit_action}" if via else audit_action, comment, before, **who)
+    return True
+
+
+def comment_for_update(comment_id: int) -> Comment | None:
+    """The comment as it is now, read inside the write transaction (locked where possible)."""
+    return db.session.scalar(
+        select(Comment)
+        .options(joinedload(Comment.article, innerjoin=True))
+        .where(Comment.id == comment_id)
+        .with_for_update(of=Comment)
+        .execution_options(populate_existing=True)
+    )
+
+
+def get_comment(comment_id: int) -> Comment:
+    """A comment with its article, whatever its status, or 404."""
+    comment = db.session.scalar(
+        select(Comment)
+        .options(joinedload(Comment.article, innerjoin=True))
+        .where(Comment.id == comment_id)
+    )
+    if comment is None:
+        abort(404, _("There is no comment at this address."))
+    return comment
+
+
+# --- the queue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """The queue's filters, read from the URL, carried through every action and back."""
+
+    status: str = "wartend"
+    article_id: int | None = None
+    search: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_request(cls) -> QueueFilter:
+        args = request.args
+        status = args.get("status", "wartend")
+        search = unicodedata.normalize("NFC", args.get("suche", "")).strip()[:SEARCH_MAX]
+        return cls(
+            status=status if status in STATUS_FILTERS else "wartend",
+            article_id=args.get("artikel", type=int),
+            search=search,
+            page=max(args.get("seite", 1, type=int), 1),
+        )
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """URL parameters for these filters (defaults left out), with `changes` applied."""
+        f = replace(self, **changes)
+        params: dict[str, Any] = {}
+        if f.status != "wartend":
+            params["status"] = f.status
+        if f.article_id:
+            params["artikel"] = f.article_id
+        if f.search:
+            params["suche"] = f.search
+        if f.page > 1:
+            params["seite"] = f.page
+        return params
+
+    def url(self, **changes: Any) -> str:
+        """The queue's URL with these filters."""
+        return url_for("editorial.comments", **self.args(**changes))
+
+    def page_url(self, page: int) -> str:
+        """The queue's URL for another page of these results."""
+        return self.url(page=page)
+
+
+def escape_like(value: str) -> str:
+    """A value matched literally by LIKE … ESCAPE '\\': % and _ are no wildcards."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _lower_or_none(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _sql_lower() -> Callable:
+    """SQL lower() that folds every letter. SQLite's own folds only ASCII (Ä stays Ä), so
+    on SQLite Python's str.lower is lent to this request's connection."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return func.lower
+    connection = db.session.connection().connection.driver_connection
+    connection.create_function("zirkel_lower", 1, _lower_or_none, deterministic=True)
+    return func.zirkel_lower
+
+
+def queue_query(filters: QueueFilter):
+    """The comments the filters select, newest first."""
+    query = select(Comment).options(joinedload(Comment.article, innerjoin=True))
+    status = STATUS_FILTERS[filters.status]
+    if status is not None:
+        query = query.where(Comment.status == status)
+    if filters.article_id:
+        query = query.where(Comment.article_id == filters.article_id)
+    if filters.search:
+        lower = _sql_lower()
+        pattern = f"%{escape_like(filters.search.lower())}%"
+        query = query.where(
+            or_(
+                *(
+                    lower(column).like(pattern, escape="\\")
+                    for column in (Comment.name, Comment.email, Comment.text)
+                )
+            )
+        )
+    return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+
+
+def article_choices() -> list[tuple[int, str]]:
+    """The articles that have comments, for the article filter."""
+    rows = db.session.execute(
+        select(Article.id, Article.title)
+        .where(exists().where(Comment.article_id == Article.id))
+        .order_by(Article.title, Article.id)
+    ).all()
+    return [(row.id, row.title) for row in rows]
+
+
+def _queue_context(filters: QueueFilter, **context: Any) -> dict[str, Any]:
+    page = db.paginate(queue_query(filters), page=filters.page, per_page=PER_PAGE, error_out=False)
+    context.setdefault("bulk_action", "")
+    context.setdefault("selected", set())
+    context.setdefault("bulk_error", None)
+    return {"filters": filters, "page": page, **context}
+
+
+def _queue_page(filters: QueueFilter, status: int = 200, **context: Any) -> Response:
+    html = render(
+        "queue.html",
+        articles=article_choices(),
+        status_filters=STATUS_FILTER_LABELS,
+        **_queue_context(filters, **context),
+    )
+    return vary_on_htmx(make_response(html, status))
+
+
+@bp.get("/kommentare")
+@moderators_only
+def comments():
+    """The moderation queue: filtered by status and article, searched, page by page."""
+    filters = QueueFilter.from_request()
+    if not is_partial():
+        return _queue_page(filters)
+    # The filter form, in place: the results, and their number in the live region.
+    context = _queue_context(filters)
+    message = ngettext(
+        "%(num)d comment found.", "%(num)d comments found.", context["page"].total or 0
+    )
+    html = render("_filter_response.html", status_message=message, **context)
+    return vary_on_htmx(make_response(html))
+
+
+@bp.post("/kommentare/<int:comment_id>/<any(freigeben, spam, loeschen):action>")
+@moderators_only
+def moderate(comment_id: int, action: str):
+    """Approve, mark as spam or delete one comment: the row in place, or back to the queue."""
+    filters = QueueFilter.from_request()
+    with writing():
+        comment = comment_for_update(comment_id)
+        if comment is None:
+            abort(404, _("There is no comment at this address."))
+        change_status(comment, action)
+    message = done_message(action, comment.name)
+    if is_htmx():
+        return render(
+            "_action_response.html",
+            comment=comment,
+            filters=filters,
+            selected=set(),
+            focus=True,
+            status_message=message,
+        )
+    flash(message, "success")
+    return redirect(filters.url(), 303)
+
+
+def done_message(action: str, name: str) -> str:
+    """What the live region or the flash says after an action on one comment."""
+    if action == "freigeben":
+        return _("The comment by %(name)s has been approved.", name=name)
+    if action == "spam":
+        return _("The comment by %(name)s has been marked as spam.", name=name)
+    return _("The comment by %(name)s has been deleted.", name=name)
+
+
+def bulk_done_message(action: str, num: int) -> str:
+    """What the live region or the flash says after a bulk action."""
+    if action == "freigeben":
+        return ngettext(
+            "%(num)d comment has been approved.", "%(num)d comments have been approved.", num
+        )
+    if action == "spam":
+        return ngettext(
+            "%(num)d comment has been marked as spam.",
+            "%(num)d comments have been marked as spam.",
+            num,
+        )
+    return ngettext("%(num)d comment has been deleted.", "%(num)d comments have been deleted.", num)
+
+
+@bp.post("/kommentare/sammelaktion")
+@moderators_only
+def bulk_moderate():
+    """One action on every ticked comment; each change gets its own audit entry."""
+    filters = QueueFilter.from_request()
+    action = request.form.get("aktion", "")
+    ids = list(dict.fromkeys(request.form.getlist("kommentar", type=int)))
+    error = None
+    if not ids:
+        error = _("Please select at least one comment.")
+    elif len(ids) > MAX_BULK:
+        error = _("Please select at most %(max)d comments at once.", max=MAX_BULK)
+    elif action not in ACTIONS:
+        error = _("Please choose an action.")
+    if error is not None:
+        if is_htmx():
+            html = render(
+                "_bulk_response.html",
+                bulk_action=action,
+                bulk_error=error,
+                filters=filters,
+                comments=[],
+                status_message=error,
+            )
+            return html, 422
+        return _queue_page(filters, 422, bulk_action=action, bulk_error=error, selected=set(ids))
+
+    with writing():
+        changed = db.session.scalars(
+            select(Comment)
+            .options(joinedload(Comment.article, innerjoin=True))
+            .where(Comment.id.in_(ids))
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .with_for_update(of=Comment)
+            .execution_options(populate_existing=True)
+        ).all()
+        for comment in changed:
+            change_status(comment, action, via="bulk")
+    message = bulk_done_message(action, len(changed))
+    if is_htmx():
+        return render(
+            "_bulk_response.html",
+            bulk_action="",
+            bulk_error=None,
+            filters=filters,
+            comments=changed,
+            status_message=message,
+        )
+    flash(message, "success")
+    return redirect(filters.url(), 303)
+
+
+class ModerationCommentForm(CommentForm):
+    """The public form's fields and rules, with the editorial area's session CSRF token."""
+
+    class Meta:
+        # CommentForm uses a session-less token for readers; moderators have a session.
+        csrf_class = FlaskForm.Meta.csrf_class
+
+
+@bp.route("/kommentare/<int:comment_id>/bearbeiten", methods=["GET", "POST"])
+@moderators_only
+def edit_comment(comment_id: int):
+    """Correct a comment's name, e-mail address or text, by the public form's rules."""
+    filters = QueueFilter.from_request()
+    comment = get_comment(comment_id)
+    form = ModerationCommentForm(obj=comment)
+    if form.validate_on_submit():
+        new = {"name": form.name.data, "email": form.email.data, "text": form.text.data}
+        with writing():
+            comment = comment_for_update(comment_id)
+            if comment is None:
+                abort(404, _("There is no comment at this address."))
+            if any(getattr(comment, key) != value for key, value in new.items()):
+                before = snapshot(comment)
+                service.edit_comment(comment, **new)
+                record("edit", comment, before)
+                flash(_("The comment by %(name)s has been saved.", name=comment.name), "success")
+            else:
+                flash(_("Nothing was changed."), "success")
+        if is_htmx():
+            # A new page is what comes next; htmx loads it as a whole.
+            return "", 200, {"HX-Redirect": filters.url()}
+        return redirect(filters.url(), 303)
+
+    status = 422 if request.method == "POST" else 200
+    context = {"comment": comment, "form": form, "filters": filters}
+    if form.errors:
+        context.update(status_message=form.summary(), status_kind="error")
+    if status == 422 and is_htmx():
+        return render("_edit_response.html", **context), 422
+    return render("edit.html", **context), status
+
+
+# --- the audit log ----------------------------------------------------------------------
+
+
+@dataclass
+class AuditRow:
+    entry: AuditEntry
+    article_title: str | None
+    before: dict[str, str]
+    after: dict[str, str]
+
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(what, before, after) for each part of the comment that changed."""
+        labels = {"status": _("Status"), "name": _("Name"), "email": _("E-mail")}
+        rows = []
+        for key in ("status", "name", "email", "text"):
+            old, new = self.before.get(key, ""), self.after.get(key, "")
+            if old == new or key == "text":
+                continue
+            if key == "status":
+                old, new = status_label(old), status_label(new)
+            rows.append((labels[key], old, new))
+        return rows
+
+    @property
+    def text_changed(self) -> bool:
+        return self.before.get("text", "") != self.after.get("text", "")
+
+
+def _json(value: str) -> dict[str, str]:
+    """A stored before/after state; an unreadable one counts as empty."""
+    try:
+        data = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@bp.get("/protokoll")
+@moderators_only
+def audit_log():
+    """Every moderation action, newest first: who, when, what, before and after."""
+    kind = request.args.get("aktion", "")
+    if kind not in AUDIT_KINDS:
+        kind = ""
+    comment_id = request.args.get("kommentar", type=int)
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if kind:
+        name = AUDIT_KINDS[kind]
+        query = query.where(AuditEntry.action.in_([name, f"bulk_{name}", f"link_{name}"]))
+    if comment_id is not None:
+        query = query.where(AuditEntry.comment_id == comment_id)
+    page = db.paginate(
+        query,
+        page=max(request.args.get("seite", 1, type=int), 1),
+        per_page=AUDIT_PER_PAGE,
+        error_out=False,
+    )
+    article_ids = {entry.article_id for entry in page.items if entry.article_id}
+    titles = (
+        dict(
+            db.session.execute(
+                select(Article.id, Article.title).where(Article.id.in_(article_ids))
+            ).all()
+        )
+        if article_ids
+        else {}
+    )
+    rows = [
+        AuditRow(entry, titles.get(entry.article_id), _json(entry.before), _json(entry.after))
+        for entry in page.items
+    ]
+    params = {
+        key: value
+        for key, value in (("aktion", kind), ("kommentar", comment_id))
+        if value not in ("", None)
+    }
+    return render(
+        "audit_log.html",
+        rows=rows,
+        page=page,
+        kind=kind,
+        comment_id=comment_id,
+        kinds={key: AUDIT_LABELS[name] for key, name in AUDIT_KINDS.items()},
+        page_url=lambda n: url_for("editorial.audit_log", **params, seite=n),
+    )
+
+
+# --- one-time links from the moderators' mails ------------------------------------------
+
+
+def _link_refusal(reason: str) -> tuple[str, int]:
+    """Why a link does nothing, in German, with the status code to answer."""
+    if reason == "expired":
+        return _("This link has expired. Please use the moderation queue."), 410
+    if reason == "used":
+        return _("This link has already been used. It works only once."), 410
+    if reason == "decided":
+        return _(
+            "This comment no longer awaits approval; someone has decided about it already. "
+            "The link changes nothing."
+        ), 409
+    if reason == "gone":
+        return _("This comment no longer exists."), 404
+    return _("This link is not valid. Please copy it from the e-mail in full."), 400
+
+
+def _pending_comment(link: Link) -> Comment:
+    """The comment a link acts on, while it still awaits approval; LinkError otherwise."""
+    comment = comment_for_update(link.comment_id)
+    if comment is None:
+        raise LinkError("gone")
+    if comment.status != CommentStatus.PENDING:
+        raise LinkError("decided")
+    return comment
+
+
+def _link_response(html: str, status: int = 200) -> Response:
+    response = make_response(html, status)
+    # The token is in the address: it must not travel on in a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/e-mail-link/<token>")
+def mail_link(token: str):
+    """A link from a moderator's mail: says what it would do and asks; changes nothing."""
+    try:
+        link = read_link_token(token)
+        comment = db.session.scalar(
+            select(Comment)
+            .options(joinedload(Comment.article, innerjoin=True))
+            .where(Comment.id == link.comment_id)
+        )
+        if comment is None:
+            raise LinkError("gone")
+        if comment.status != CommentStatus.PENDING:
+            raise LinkError("decided")
+    except LinkError as error:
+        message, status = _link_refusal(error.reason)
+        return _link_response(render("link.html", refusal=message), status)
+    return _link_response(
+        render("link.html", refusal=None, link=link, comment=comment, token=token)
+    )
+
+
+@bp.post("/e-mail-link/<token>")
+@csrf.exempt  # the signed, one-time token in the address is what authorizes
+def use_mail_link(token: str):
+    """Do what a mail's link says, once; the link is marked used in the same transaction."""
+    try:
+        with writing():
+            link = read_link_token(token)
+            comment = _pending_comment(link)
+            db.session.add(UsedLink(id=link.id))
+            moderator = db.session.scalar(select(User).where(User.email == link.recipient))
+            change_status(comment, link.action, via="link", user=moderator, email=link.recipient)
+    except LinkError as error:
+        message, status = _link_refusal(error.reason)
+    except IntegrityError:
+        # Used at the same moment by another request (PostgreSQL; SQLite queues writers).
+        message, status = _link_refusal("used")
+    else:
+        message, status = done_message(link.action, comment.name), 200
+    if is_htmx():
+        return _link_response(
+            render("_link_result.html", message=message, ok=status == 200), status
+        )
+    if status != 200:
+        return _link_response(render("link.html", refusal=message), status)
+    flash(message, "success")
+    return redirect(url_for("editorial.mail_link_done"), 303)
+
+
+@bp.get("/e-mail-link/erledigt")
+def mail_link_done():
+    """Where a link's plain form post lands: the flashed result."""
+    return _link_response(render("link_done.html"))

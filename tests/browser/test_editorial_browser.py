@@ -100,6 +100,17 @@ def test_held_comments_tell_their_author(page, new_page, site):
     expect(reader.locator("#kommentar-anzahl")).to_have_text(before)
     expect(reader.locator("#kommentar-liste")).not_to_contain_text("Bitte freischalten")
 
+    # The moderator approves it in the queue, in place; the reader then sees it counted.
+    page.get_by_role("link", name="Kommentare", exact=True).click()
+    row = page.locator(".moderation-item", has_text="Bitte freischalten")
+    row.get_by_role("button", name=re.compile(r"^Freigeben")).click()
+    expect(page.locator(".moderation-item", has_text="Bitte freischalten")).to_contain_text(
+        "Freigegeben"
+    )
+    reader.reload()
+    expect(reader.locator("#kommentar-liste")).to_contain_text("Bitte freischalten")
+    expect(reader.locator("#kommentar-anzahl")).not_to_have_text(before)
+
 
 def test_an_imported_wordpress_site_can_be_read(page, site):
     """import-wordpress on the live site's database, then read a post and its comments."""

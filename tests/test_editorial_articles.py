@@ -219,3 +219,43 @@ def test_site_settings_are_changed_by_an_admin(client, app):
     )
     assert refused.status_code == 422
     assert "Eine Zahl von 0 bis 3650." in refused.get_data(as_text=True)
+
+
+def noisy_photo(size: int = 400) -> bytes:
+    """A PNG of random pixels: hundreds of kilobytes, more than a reader may post."""
+    import os
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (size, size), os.urandom(size * size * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_editors_may_upload_photos_larger_than_a_reader_may_post(editor, author, app):
+    photo = noisy_photo()
+    assert len(photo) > app.config["MAX_CONTENT_LENGTH"]
+    data = article_form(
+        editor,
+        photo=(io.BytesIO(photo), "gross.png"),
+        photo_alt="Rauschen",
+        aktion="veroeffentlichen",
+    )
+    response = editor.post("/verwaltung/artikel/neu", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    article = db.session.scalar(select(Article))
+    assert article.photo is not None
+
+    too_big = {"name": "A", "email": "a@example.org", "text": "x" * 70_000}
+    assert editor.post(f"/artikel/{article.slug}/kommentare", data=too_big).status_code == 413
+
+
+def test_authors_can_have_a_photo(editor, app):
+    token = session_token(editor, "/verwaltung/autoren/neu")
+    editor.post(
+        "/verwaltung/autoren/neu",
+        data={"csrf_token": token, "name": "Ada", "photo": (io.BytesIO(photo_bytes()), "ada.jpg")},
+        content_type="multipart/form-data",
+    )
+    page = soup(editor.get("/autoren/ada"))
+    assert page.select_one(".author-photo img")["alt"] == "Foto von Ada"

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, caching, formatting, media, security
 from .database import configure_sqlite, engine_options
 from .extensions import babel, csrf, db, migrate
-from .middleware import ChunkedBodyLimit
+from .middleware import ChunkedBodyLimit, Request
 from .settings import DEFAULTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     finish_config(app)
 
+    app.request_class = Request
     app.wsgi_app = ChunkedBodyLimit(app, app.wsgi_app)
     if hops := app.config["TRUSTED_PROXIES"]:
         # Believe X-Forwarded-* from exactly this many proxies, nobody else.

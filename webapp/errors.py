@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -32,7 +32,7 @@ def _describe(error: HTTPException) -> tuple[str, str]:
     code = error.code or 500
     title, text = _MESSAGES.get(code, (_("Error %(code)s", code=code), None))
     if code == 413:
-        size = current_app.config["MAX_CONTENT_LENGTH"] / 1024
+        size = (request.max_content_length or 0) / 1024
         text = _(
             "What you sent is larger than allowed (at most %(size)s KB).", size=format_decimal(size)
         )

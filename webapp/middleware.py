@@ -5,7 +5,31 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 
-from flask import Flask
+import flask
+from flask import Flask, current_app
+
+# Where photos are uploaded: the editorial area, behind a login.
+UPLOAD_AREA = "/verwaltung/"
+
+
+def body_limit(config: flask.Config, path: str) -> int | None:
+    """The largest request body for a path: readers post a few KB, editors upload photos."""
+    return (
+        config["MAX_UPLOAD_LENGTH"]
+        if path.startswith(UPLOAD_AREA)
+        else config["MAX_CONTENT_LENGTH"]
+    )
+
+
+class Request(flask.Request):
+    """Flask's request, with the body limit of the area it is for."""
+
+    @flask.Request.max_content_length.getter
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is not None or not current_app:
+            return super().max_content_length
+        return body_limit(current_app.config, self.path)
+
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -24,7 +48,7 @@ class ChunkedBodyLimit:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        limit = self.app.config["MAX_CONTENT_LENGTH"]
+        limit = body_limit(self.app.config, environ.get("PATH_INFO", ""))
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if limit is not None and chunked and not environ.get("CONTENT_LENGTH"):
             body = environ["wsgi.input"].read(limit + 1)

@@ -13,7 +13,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # None: generated into instance/secret_key
     "DATABASE_URL": None,  # None: SQLite in the instance folder
     "SQLITE_BUSY_TIMEOUT": 15,  # seconds
-    "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes, for everything but the editorial area
+    "MAX_UPLOAD_LENGTH": 16 * 1024 * 1024,  # bytes, for the editorial area (photo uploads)
     "FORM_TOKEN_MAX_AGE": 24 * 60 * 60,  # seconds
     "FRAME_ANCESTORS": "'none'",  # CSP frame-ancestors: who may show pages in a frame
     "TRUSTED_PROXIES": 0,  # proxy hops whose X-Forwarded-* headers are believed

@@ -150,7 +150,9 @@ def show(slug: str):
 @bp.get("/autoren/<slug>")
 def author(slug: str):
     """An author's full bio and published articles."""
-    author = db.session.scalar(select(Author).where(Author.slug == slug))
+    author = db.session.scalar(
+        select(Author).where(Author.slug == slug).options(joinedload(Author.photo))
+    )
     if author is None:
         abort(404, _("There is no author at this address."))
     page = db.paginate(

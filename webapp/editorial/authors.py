@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..database import writing
 from ..extensions import db
+from ..media import PhotoError, store_photo
 from ..models import Article, Author, Role
 from ..text import make_slug
 from .auth import role_required
@@ -59,15 +60,25 @@ def _edit(author: Author | None):
         if clash is not None and (author is None or clash != author.id):
             form.slug.errors = [_("Another author has this address already.")]
         else:
-            with writing():
-                if author is None:
-                    author = Author()
-                    db.session.add(author)
-                author.name = form.name.data
-                author.slug = slug
-                author.bio = form.bio.data or ""
-            flash(_("The author has been saved."), "success")
-            return redirect(url_for("editorial.edit_author", author_id=author.id), 303)
+            upload = form.photo.data if getattr(form.photo.data, "filename", "") else None
+            try:
+                with writing():
+                    photo = store_photo(upload.read()) if upload is not None else None
+                    if author is None:
+                        author = Author()
+                        db.session.add(author)
+                    author.name = form.name.data
+                    author.slug = slug
+                    author.bio = form.bio.data or ""
+                    if form.remove_photo.data:
+                        author.photo = None
+                    if photo is not None:
+                        author.photo = photo
+            except PhotoError as error:
+                form.photo.errors = [str(error)]
+            else:
+                flash(_("The author has been saved."), "success")
+                return redirect(url_for("editorial.edit_author", author_id=author.id), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("editorial/author_form.html", form=form, author=author), status
 

@@ -117,6 +117,8 @@ class AuthorForm(FlaskForm):
     bio = TextAreaField(
         _l("About"), filters=[normalize], description=_l("Markdown."), render_kw={"rows": 8}
     )
+    photo = FileField(_l("Photo"), description=_l("JPEG, PNG or WebP, at most 15 MB."))
+    remove_photo = BooleanField(_l("Remove the photo"))
 
 
 class SettingsForm(FlaskForm):

@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format translations browser clean
+.PHONY: run test bench lint format translations browser clean
 
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
@@ -15,6 +15,10 @@ run: $(VENV)/.installed $(COMPILED)
 
 test: $(VENV)/.installed $(COMPILED) browser
 	$(BIN)/pytest
+
+# Load-tests Zirkel on this machine (wrk, nginx; see bench/README.md); 3–4 minutes.
+bench: $(VENV)/.installed $(COMPILED)
+	$(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""The Zirkel benchmark: `make bench` runs bench/run.py (see bench/README.md)."""

@@ -1,0 +1,245 @@
+"""Measurements besides throughput: page weight, first-view requests, SQL per page, logs."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import re
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from .servers import environment
+
+GZIP_LEVEL = 6
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET url; status, headers and body, whatever the status."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+def gzipped_size(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
+
+
+# --- page weight and first view -------------------------------------------------------------
+
+
+@dataclass
+class Asset:
+    url: str
+    kind: str  # stylesheet, script, image, icon, css-url
+    raw: int = 0
+    gzipped: int = 0
+
+
+@dataclass
+class PageWeight:
+    url: str
+    html_raw: int
+    html_gzipped: int
+    assets: list[Asset]  # the CSS and JS the page links
+    first_view: list[Asset]  # every request besides the page and the article photo
+    photo: str | None
+
+    @property
+    def assets_raw(self) -> int:
+        return sum(a.raw for a in self.assets)
+
+    @property
+    def assets_gzipped(self) -> int:
+        return sum(a.gzipped for a in self.assets)
+
+
+_ATTRIBUTE = r'\b{name}\s*=\s*["\']([^"\']+)["\']'
+
+
+def _tags(page: str, tag: str) -> Iterator[str]:
+    yield from re.findall(rf"<{tag}\b[^>]*>", page, re.IGNORECASE)
+
+
+def _attribute(tag: str, name: str) -> str | None:
+    match = re.search(_ATTRIBUTE.format(name=name), tag, re.IGNORECASE)
+    return html.unescape(match.group(1)) if match else None
+
+
+# Where the article photo may be: a file below static/, or an upload (webapp/media.py).
+PHOTO_PATHS = ("/static/img/demo/jubilaeum.jpg", "/medien/")
+
+
+def page_weight(page_url: str, body: bytes, photo_paths: Sequence[str] = PHOTO_PATHS) -> PageWeight:
+    """Weigh a page and everything a first view of it loads (fetched from the same server).
+
+    The first image whose path ends with or starts with one of photo_paths is the article
+    photo; it is not counted.
+    """
+    page = body.decode()
+    assets: list[Asset] = []
+    for tag in _tags(page, "link"):
+        rel = (_attribute(tag, "rel") or "").lower().split()
+        href = _attribute(tag, "href")
+        if href and "stylesheet" in rel:
+            assets.append(Asset(urljoin(page_url, href), "stylesheet"))
+    for tag in _tags(page, "script"):
+        src = _attribute(tag, "src")
+        if src:
+            assets.append(Asset(urljoin(page_url, src), "script"))
+    for asset in assets:
+        _, _, data = fetch(asset.url)
+        asset.raw, asset.gzipped = len(data), gzipped_size(data)
+
+    others: list[Asset] = []
+    photo_url = None
+    for tag in _tags(page, "img"):
+        src = _attribute(tag, "src")
+        if not src or src.startswith("data:"):
+            continue
+        url = urljoin(page_url, src)
+        path = urlsplit(url).path
+        is_photo = any(path.endswith(p) or path.startswith(p) for p in photo_paths)
+        if is_photo and photo_url is None:
+            photo_url = url
+        else:
+            others.append(Asset(url, "image"))
+    for tag in _tags(page, "link"):
+        rel = (_attribute(tag, "rel") or "").lower().split()
+        href = _attribute(tag, "href")
+        if href and not href.startswith("data:") and {"icon", "preload", "manifest"} & set(rel):
+            others.append(Asset(urljoin(page_url, href), "icon/preload"))
+    for asset in [a for a in assets if a.kind == "stylesheet"]:
+        _, _, css = fetch(asset.url)
+        for ref in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.decode(errors="replace")):
+            if not ref.startswith("data:"):
+                others.append(Asset(urljoin(asset.url, ref), "css-url"))
+    return PageWeight(
+        url=page_url,
+        html_raw=len(body),
+        html_gzipped=gzipped_size(body),
+        assets=assets,
+        first_view=assets + others,
+        photo=photo_url,
+    )
+
+
+# --- SQL statements per page ---------------------------------------------------------------
+
+# Transaction control and connection setup are not queries a page asks for.
+_NOT_QUERIES = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE"})
+
+
+@dataclass
+class PageQueries:
+    label: str
+    path: str
+    cold: int  # statements on the first request in a fresh app (empty page cache)
+    warm: int  # statements on the same request again
+    statuses: tuple[int, int]
+
+
+def queries_per_page(
+    env: dict[str, str], pages: Sequence[tuple[str, str, dict[str, str]]]
+) -> list[PageQueries]:
+    """Run each (label, path, headers) twice through Flask's test client, counting SQL.
+
+    The app is built in this process with the same environment gunicorn gets, so it
+    reads the same database with the same settings.
+    """
+    from sqlalchemy import event
+
+    with environment(env):
+        from webapp import create_app
+        from webapp.extensions import db
+
+        app = create_app()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        words = statement.split(None, 1)
+        if words and words[0].upper() not in _NOT_QUERIES:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client = app.test_client()
+        results = []
+        for label, path, headers in pages:
+            counts, statuses = [], []
+            for _ in range(2):
+                statements.clear()
+                response = client.get(path, headers=headers)
+                counts.append(len(statements))
+                statuses.append(response.status_code)
+            results.append(PageQueries(label, path, counts[0], counts[1], tuple(statuses)))
+        return results
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        engine.dispose()
+
+
+# --- server logs ----------------------------------------------------------------------------
+
+_ACCESS = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) ')
+_GUNICORN_LEVEL = re.compile(r"^\[[^\]]+\] \[\d+\] \[([A-Z]+)\] (.*)$")
+_NGINX_LEVEL = re.compile(r"^\S+ \S+ \[([a-z]+)\] \d+#\d+: (.*)$")
+
+
+@dataclass
+class LogSummary:
+    path: Path
+    # (method, path or label, status) -> responses
+    responses: Counter = field(default_factory=Counter)
+    # level -> lines (messages without time stamp and PID), for WARNING and worse
+    problems: dict[str, Counter] = field(default_factory=dict)
+    tracebacks: int = 0
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for (_, _, status), n in self.responses.items() if status >= 500)
+
+
+def summarize_gunicorn_log(path: Path, labels: dict[str, str]) -> LogSummary:
+    """Count responses per request and status; collect warnings, errors, tracebacks."""
+    summary = LogSummary(path)
+    with path.open(errors="replace") as lines:
+        for line in lines:
+            access = _ACCESS.search(line)
+            if access:
+                method, target, status = access.groups()
+                route = urlsplit(target).path
+                if route.startswith("/static/"):
+                    route = "/static/…"
+                summary.responses[(method, labels.get(route, route), int(status))] += 1
+                continue
+            if line.startswith("Traceback"):
+                summary.tracebacks += 1
+            level = _GUNICORN_LEVEL.match(line.rstrip("\n"))
+            if level and level.group(1) not in ("INFO", "DEBUG"):
+                message = re.sub(r"\(pid:\d+\)|\b\d{3,}\b", "…", level.group(2))
+                summary.problems.setdefault(level.group(1), Counter())[message] += 1
+    return summary
+
+
+def summarize_nginx_log(path: Path) -> LogSummary:
+    """Collect nginx's error log lines by level (nginx logs no access here)."""
+    summary = LogSummary(path)
+    if not path.exists():
+        return summary
+    for line in path.read_text(errors="replace").splitlines():
+        level = _NGINX_LEVEL.match(line)
+        if level:
+            message = re.sub(r"\*\d+ |client: [\d.]+, ", "", level.group(2))
+            summary.problems.setdefault(level.group(1), Counter())[message] += 1
+    return summary

@@ -1,0 +1,432 @@
+"""Benchmark Zirkel on this machine: `make bench` (or `.venv/bin/python bench/run.py`).
+
+Builds a data set of 1,000 articles and 200,000 comments in a temporary instance
+folder, serves it with gunicorn exactly as `make run` does, loads it from loopback with
+wrk, compares the figures with two references measured in the same run (the same page
+as a static file from nginx, and a constant response from the same gunicorn setup), and
+writes a Markdown report to bench/results/report-<date>.md. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import re
+import runpy
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:  # run as a script: make the bench package importable
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from bench import dataset, measure, report, servers, wrk  # noqa: E402
+from bench.figures import Figure, Plan, measure_posts  # noqa: E402
+from bench.figures import measure as measure_figure  # noqa: E402
+
+BIN = Path(sys.executable).parent
+RESULTS = PROJECT_ROOT / "bench" / "results"
+SITE_CONFIG = PROJECT_ROOT / "deploy" / "nginx-zirkel.conf"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 run of 2 s per figure (smoke test)")
+    parser.add_argument("--duration", type=float, help="seconds per run (default 5)")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 3)")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up per figure (default 2)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary database too, not only the logs"
+    )
+    args = parser.parse_args(argv)
+    quick = Plan(warmup=1, duration=2, runs=1)
+    full = Plan(warmup=2, duration=5, runs=3)
+    base = quick if args.quick else full
+    args.plan = Plan(
+        warmup=args.warmup if args.warmup is not None else base.warmup,
+        duration=args.duration if args.duration is not None else base.duration,
+        runs=args.runs if args.runs is not None else base.runs,
+    )
+    return args
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    # `kill <pid>` should stop the servers too, as Ctrl-C does: run the finally blocks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        wrk.ensure_tools()
+    except wrk.ToolsMissing as error:
+        print(error, file=sys.stderr)
+        return 2
+
+    work = Path(tempfile.mkdtemp(prefix="zirkel-bench-"))
+    # nginx's workers (user nobody when started as root) read the reference page here.
+    work.chmod(0o755)
+    say(f"Working in {work} (logs stay there).")
+    try:
+        results = benchmark(work, args.plan)
+    except KeyboardInterrupt:
+        print("\nInterrupted; every server the benchmark started is stopped.", file=sys.stderr)
+        return 130
+    finally:
+        if not args.keep:
+            shutil.rmtree(work / "instance", ignore_errors=True)
+
+    text = report.render(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"report-{results.started:%Y-%m-%d}.md"
+    path.write_text(text)
+    say("")
+    say(text)
+    say(f"Report written to {path.relative_to(PROJECT_ROOT)}; logs in {work / 'logs'}.")
+    return 0
+
+
+def benchmark(work: Path, plan: Plan) -> report.Results:
+    """Build the data, start the servers, measure every figure; stop everything."""
+    started = datetime.now(UTC).replace(tzinfo=None)
+    clock = time.monotonic()
+    load_before = _load_average()
+    revision = _revision()
+    instance, logs = work / "instance", work / "logs"
+    logs.mkdir()
+    app_port = servers.free_port()
+    env = servers.app_environment(instance, app_port)
+
+    say("Building the data set …")
+    data = dataset.build(
+        PROJECT_ROOT, [str(BIN / "flask"), "--app", "wsgi"], env, logs / "flask-db-upgrade.log"
+    )
+    say(
+        f"  {data.articles:,} articles, {data.comments:,} comments in {data.seconds:.1f} s "
+        f"({data.database_bytes / 1e6:.0f} MB)"
+    )
+    slug = data.slugs
+    article = {count: f"/artikel/{slug[count]}" for count in slug}
+    comments = f"{article[50]}/kommentare"
+    labels = {
+        "/": "/",
+        **{path: f"/artikel/<{count}>" for count, path in article.items()},
+        **{
+            f"{path}/kommentare": f"/artikel/<{count}>/kommentare"
+            for count, path in article.items()
+        },
+    }
+    figures: dict[str, Figure] = {}
+
+    say("Starting gunicorn as `make run` does …")
+    with servers.gunicorn(
+        BIN / "gunicorn", PROJECT_ROOT, "wsgi:app", env, logs / "gunicorn-zirkel.log"
+    ) as app:
+        base = app.url
+        probe = _probe(base, article, comments)
+        page, etag = probe.page, probe.etag
+
+        say("Page weight and queries per page …")
+        weight = measure.page_weight(base + article[50], page)
+        queries = measure.queries_per_page(
+            env,
+            [
+                ("Front page", "/", {}),
+                ("Article, 0 comments", article[0], {}),
+                ("Article, 50 comments", article[50], {}),
+                ("Article, 10,000 comments", article[10_000], {}),
+                ("Comment list (htmx), 50 comments", comments, {"HX-Request": "true"}),
+                (
+                    "Comment list unchanged (htmx, If-None-Match)",
+                    comments,
+                    {"HX-Request": "true", "If-None-Match": etag},
+                ),
+            ],
+        )
+
+        say("Load:")
+        figures["front"] = measure_figure(Figure("front", "Front page", "GET /"), base + "/", plan)
+        for count, name in ((0, "0"), (50, "50"), (10_000, "10,000")):
+            figures[f"article{count}"] = measure_figure(
+                Figure(
+                    f"article{count}",
+                    f"Article, {name} comments",
+                    f"GET /artikel/<{count}>",
+                    note=f"page of {probe.sizes[count]:,} bytes.",
+                ),
+                base + article[count],
+                plan,
+            )
+        figures["refresh304"] = measure_figure(
+            Figure(
+                "refresh304",
+                "Comment list unchanged",
+                "GET /artikel/<50>/kommentare, HX-Request, If-None-Match",
+                note=f"a single check answered {probe.refresh_status} (ETag {etag}).",
+            ),
+            base + comments,
+            plan,
+            headers=["HX-Request: true", f"If-None-Match: {etag}"],
+        )
+
+        say("Starting nginx with deploy/nginx-zirkel.conf and a static reference …")
+        stylesheet = urlsplit(weight.assets[0].url) if weight.assets else None
+        figures.update(
+            _nginx_figures(
+                work,
+                logs,
+                app_port,
+                page,
+                article[50],
+                f"{stylesheet.path}?{stylesheet.query}" if stylesheet else "/static/css/site.css",
+                plan,
+            )
+        )
+
+        say("Starting the constant app (the Python ceiling) …")
+        figures["constant"] = _constant_figure(logs, len(page), plan)
+
+        say("Comment posts (htmx):")
+        for count, name in ((50, "50"), (10_000, "10,000")):
+            figures[f"post{count}"] = measure_posts(
+                Figure(
+                    f"post{count}",
+                    f"Comment post, {name}-comment article",
+                    f"POST /artikel/<{count}>/kommentare, htmx",
+                ),
+                base + article[count] + "/kommentare",
+                plan,
+                token=probe.token,
+                database=data.database,
+            )
+
+        workers = servers.children(app.pid)
+        workers_rss = {pid: servers.rss_bytes(pid) for pid in workers}
+        master_rss = servers.rss_bytes(app.pid)
+
+    order = [
+        "front", "article0", "article50", "article10000", "refresh304",
+        "post50", "post10000", "nginx", "static", "constant",
+    ]  # fmt: skip
+    return report.Results(
+        started=started,
+        plan=plan,
+        machine=_machine(),
+        versions=_versions(len(workers), revision),
+        dataset=data,
+        figures={key: figures[key] for key in order},
+        weight=weight,
+        queries=queries,
+        workers_rss=workers_rss,
+        master_rss=master_rss,
+        refresh_status=probe.refresh_status,
+        gunicorn_log=measure.summarize_gunicorn_log(logs / "gunicorn-zirkel.log", labels),
+        constant_log=measure.summarize_gunicorn_log(logs / "gunicorn-constant.log", {}),
+        nginx_log=measure.summarize_nginx_log(logs / "nginx-error.log"),
+        logs_folder=str(logs),
+        load_before=load_before,
+        load_after=_load_average(),
+        seconds=time.monotonic() - clock,
+    )
+
+
+@dataclass
+class Probe:
+    """What single requests tell before the load: the page, its form token, the ETag."""
+
+    page: bytes  # the article with 50 comments
+    token: str  # its comment form's csrf_token
+    etag: str  # of the comment list (htmx refresh)
+    refresh_status: int  # the list asked again with If-None-Match: <etag>
+    sizes: dict[int, int]  # bytes of the article page, by number of comments
+
+
+def _probe(base: str, article: dict[int, str], comments: str) -> Probe:
+    status, _, page = measure.fetch(base + article[50])
+    if status != 200:
+        raise RuntimeError(f"{article[50]} answered {status}")
+    _, headers, _ = measure.fetch(base + comments, {"HX-Request": "true"})
+    etag = headers.get("ETag", "")
+    refresh_status, _, _ = measure.fetch(
+        base + comments, {"HX-Request": "true", "If-None-Match": etag}
+    )
+    return Probe(
+        page=page,
+        token=_form_token(page),
+        etag=etag,
+        refresh_status=refresh_status,
+        sizes={count: len(measure.fetch(base + path)[2]) for count, path in article.items()},
+    )
+
+
+def _nginx_figures(
+    work: Path,
+    logs: Path,
+    app_port: int,
+    page: bytes,
+    article_path: str,
+    asset_path: str,
+    plan: Plan,
+) -> dict[str, Figure]:
+    """The article through the shipped nginx site, and the same bytes as a static file.
+
+    asset_path (a fingerprinted static URL) checks that nginx serves static files itself.
+    """
+    prefix, reference = work / "nginx", work / "static-page"
+    prefix.mkdir()
+    reference.mkdir()
+    (reference / "article.html").write_bytes(page)
+    for path in (prefix, reference, reference / "article.html"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    proxy_port, reference_port = servers.free_port(), servers.free_port()
+    config = servers.nginx_config(
+        prefix,
+        SITE_CONFIG,
+        error_log=logs / "nginx-error.log",
+        proxy_port=proxy_port,
+        gunicorn_port=app_port,
+        static_root=PROJECT_ROOT / "static",
+        reference_port=reference_port,
+        reference_root=reference,
+    )
+    static_url = f"http://127.0.0.1:{reference_port}/article.html"
+    with servers.nginx(wrk.nginx_binary(), prefix, config, logs / "nginx-error.log", static_url):
+        proxy = f"http://127.0.0.1:{proxy_port}"
+        status, headers, _ = measure.fetch(proxy + asset_path)
+        return {
+            "nginx": measure_figure(
+                Figure(
+                    "nginx",
+                    "Article, 50 comments, through nginx",
+                    "GET /artikel/<50> via deploy/nginx-zirkel.conf",
+                    note=f"a static file through the same nginx ({asset_path.split('?')[0]}) "
+                    f"answered {status}, Cache-Control: {headers.get('Cache-Control', '–')}.",
+                ),
+                proxy + article_path,
+                plan,
+            ),
+            "static": measure_figure(
+                Figure(
+                    "static",
+                    "Static file from nginx (limit)",
+                    "GET /article.html (the same bytes)",
+                ),
+                static_url,
+                plan,
+            ),
+        }
+
+
+def _constant_figure(logs: Path, size: int, plan: Plan) -> Figure:
+    """The constant response of the page's size from `gunicorn -c gunicorn.conf.py`."""
+    port = servers.free_port()
+    env = {**servers.base_environment(port), "BENCH_CONSTANT_BYTES": str(size)}
+    with servers.gunicorn(
+        BIN / "gunicorn",
+        PROJECT_ROOT,
+        "bench.constant_app:app",
+        env,
+        logs / "gunicorn-constant.log",
+    ) as constant:
+        return measure_figure(
+            Figure(
+                "constant",
+                "Constant response (ceiling)",
+                "GET / (bench/constant_app.py)",
+                note=f"{size:,} bytes, the size of the 50-comment page.",
+            ),
+            constant.url + "/",
+            plan,
+        )
+
+
+def _form_token(page: bytes) -> str:
+    """The value of the comment form's hidden csrf_token input."""
+    for tag in re.findall(rb"<input\b[^>]*>", page):
+        if re.search(rb'\bname="csrf_token"', tag):
+            value = re.search(rb'\bvalue="([^"]*)"', tag)
+            if value:
+                return value.group(1).decode()
+    raise RuntimeError("the article page has no csrf_token in its form")
+
+
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _machine() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    memory = re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
+    os_name = "unknown"
+    if Path("/etc/os-release").exists():
+        found = re.search(r'^PRETTY_NAME="?([^"\n]+)', Path("/etc/os-release").read_text(), re.M)
+        os_name = found.group(1) if found else os_name
+    return {
+        "CPU": model.group(1).strip() if model else platform.processor() or "unknown",
+        "Cores": str(os.cpu_count()),
+        "RAM": f"{int(memory.group(1)) / 1024 / 1024:.1f} GiB" if memory else "unknown",
+        "OS": f"{os_name}, Linux {platform.release()}",
+    }
+
+
+def _revision() -> str:
+    """The checked-out Zirkel commit, and which files differ from it (bench/ aside)."""
+    git = ["git", "-C", str(PROJECT_ROOT)]
+    try:
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--", ".", ":(exclude)bench"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    if not changed:
+        return head
+    paths = [line[3:] for line in changed]
+    listed = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    return f"{head} with uncommitted changes ({listed})"
+
+
+def _versions(workers: int, revision: str) -> dict[str, str]:
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    tools = wrk.versions()
+    conf = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    worker_class, threads = conf.get("worker_class", "sync"), conf.get("threads", 1)
+    return {
+        "Zirkel": revision,
+        "Python": platform.python_version(),
+        "Flask": version("flask"),
+        "SQLAlchemy": version("sqlalchemy"),
+        "gunicorn": f"{version('gunicorn')}: {workers} {worker_class} workers"
+        + (f" × {threads} threads" if threads != 1 else "")
+        + " (default WEB_CONCURRENCY)",
+        "SQLite": sqlite3.sqlite_version,
+        "nginx": tools["nginx"],
+        "wrk": tools["wrk"],
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

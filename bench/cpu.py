@@ -73,3 +73,28 @@ class CpuMeter:
         capacity = elapsed * _TICKS * (os.cpu_count() or 1)
         others = (_busy_ticks() - busy) - (_own_ticks() - own)
         self.share = max(others, 0) / capacity if capacity else 0.0
+
+
+def wait_until_quiet(
+    threshold: float, *, seconds: float = 3, limit: float = 30, progress=print
+) -> bool:
+    """Wait until other programs have used less than threshold of the CPU for `seconds`.
+
+    Gives up after `limit` seconds; says whether the machine became quiet.
+    """
+    deadline = time.monotonic() + limit
+    quiet_since = None
+    told = False
+    while time.monotonic() < deadline:
+        with CpuMeter() as meter:
+            time.sleep(1)
+        if meter.share < threshold:
+            quiet_since = quiet_since or time.monotonic() - 1
+            if time.monotonic() - quiet_since >= seconds:
+                return True
+        else:
+            quiet_since = None
+            if not told:
+                progress(f"    waiting for other programs ({meter.share:.0%} of the CPU) …")
+                told = True
+    return False

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wrk
-from .cpu import CpuMeter
+from .cpu import CpuMeter, wait_until_quiet
 from .dataset import count_comments_containing
 
 POST_SCRIPT = Path(__file__).resolve().parent / "post.lua"
@@ -118,6 +118,8 @@ class Plan:
 # are repeated once, and the attempt with less interference is kept.
 BUSY = 0.10
 ATTEMPTS = 2
+# Seconds to wait, before measuring again, for the other programs to finish.
+QUIET_WAIT = 30
 
 
 def measure(
@@ -199,6 +201,7 @@ def _undisturbed(
         if attempt < ATTEMPTS:
             progress(f"    other programs used {cpu.share:.0%} of the CPU: measuring again")
             figure.remeasured = True
+            wait_until_quiet(BUSY, limit=QUIET_WAIT, progress=progress)
     figure.others_cpu, figure.runs, kept = best
     for post in every_post:
         post.kept = post in kept

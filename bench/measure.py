@@ -189,6 +189,68 @@ def queries_per_page(
         engine.dispose()
 
 
+@dataclass
+class RequestCost:
+    label: str
+    microseconds: float  # per request, in this process, through Flask's test client
+
+
+def request_costs(
+    env: dict[str, str], article_path: str, comments_path: str, etag: str, page: bytes
+) -> list[RequestCost]:
+    """Where a request's time goes: the same test client against a plain Flask app, then
+    Zirkel's app on a constant route, a 304, and a cached article page.
+
+    The steps between the rows show what Zirkel adds to the bare framework: its hooks on
+    every request (headers, form tokens, sessions, i18n, database teardown), the one
+    version query, and the cached page itself. Single-threaded, in this process: only the
+    differences and ratios mean something, not the absolute numbers.
+    """
+    import time
+
+    from flask import Flask
+
+    body = page  # the article's own bytes: a realistic body for every after-request hook
+    plain = Flask("constant")
+    plain.add_url_rule("/", "constant", lambda: body)
+    with environment(env):
+        from webapp import create_app
+
+        app = create_app()
+    app.add_url_rule("/bench-konstant", "bench_constant", lambda: body)
+    cases = [
+        ("Plain Flask, constant response", plain.test_client(), "/", {}),
+        (
+            "Zirkel's app, constant response (its hooks, no query)",
+            app.test_client(),
+            "/bench-konstant",
+            {},
+        ),
+        (
+            "Zirkel, unchanged comment list (one query, 304)",
+            app.test_client(),
+            comments_path,
+            {"HX-Request": "true", "If-None-Match": etag},
+        ),
+        (
+            "Zirkel, article page from the page cache (one query)",
+            app.test_client(),
+            article_path,
+            {},
+        ),
+    ]
+    costs = []
+    for label, client, path, headers in cases:
+        for _ in range(200):  # warm up: caches, connections
+            client.get(path, headers=headers)
+        n = 2000
+        start = time.perf_counter()
+        for _ in range(n):
+            client.get(path, headers=headers)
+        costs.append(RequestCost(label, (time.perf_counter() - start) / n * 1e6))
+    return costs
+
+
 # --- server logs ----------------------------------------------------------------------------
 
 _ACCESS = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) ')

@@ -32,7 +32,8 @@ if str(PROJECT_ROOT) not in sys.path:  # run as a script: make the bench package
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench import dataset, measure, report, servers, wrk  # noqa: E402
-from bench.figures import Figure, Plan, measure_posts  # noqa: E402
+from bench.cpu import wait_until_quiet  # noqa: E402
+from bench.figures import BUSY, Figure, Plan, measure_posts  # noqa: E402
 from bench.figures import measure as measure_figure  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -156,7 +157,10 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
             ],
         )
 
+        costs = measure.request_costs(env, article[50], comments, etag, page)
+
         say("Load:")
+        wait_until_quiet(BUSY, limit=60, progress=say)
         figures["front"] = measure_figure(Figure("front", "Front page", "GET /"), base + "/", plan)
         for count, name in ((0, "0"), (50, "50"), (10_000, "10,000")):
             figures[f"article{count}"] = measure_figure(
@@ -229,6 +233,7 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
         figures={key: figures[key] for key in order},
         weight=weight,
         queries=queries,
+        costs=costs,
         workers_rss=workers_rss,
         master_rss=master_rss,
         refresh_status=probe.refresh_status,

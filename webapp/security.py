@@ -26,23 +26,31 @@ def content_security_policy(frame_ancestors: str) -> str:
     )
 
 
-def add_security_headers(response: Response) -> Response:
-    from flask import current_app
+def security_headers(frame_ancestors: str) -> dict[str, str]:
+    """The headers every response gets, worked out once."""
+    headers = {
+        "Content-Security-Policy": content_security_policy(frame_ancestors),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    }
+    if frame_ancestors == "'none'":
+        headers["X-Frame-Options"] = "DENY"
+    return headers
 
-    headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy", content_security_policy(current_app.config["FRAME_ANCESTORS"])
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault(
-        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-    )
-    if current_app.config["FRAME_ANCESTORS"] == "'none'":
-        headers.setdefault("X-Frame-Options", "DENY")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    return response
+
+def _add_security_headers(headers: dict[str, str]):
+    def add(response: Response) -> Response:
+        # A view may set its own (the e-mail-link page sends no referrer at all).
+        # `in`, not setdefault(): the latter builds an HTTP exception for every miss.
+        for name, value in headers.items():
+            if name not in response.headers:
+                response.headers[name] = value
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    return add
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -56,4 +64,4 @@ def register(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.session_interface = SessionInterface()
-    app.after_request(add_security_headers)
+    app.after_request(_add_security_headers(security_headers(app.config["FRAME_ANCESTORS"])))

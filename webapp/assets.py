@@ -42,13 +42,21 @@ def release_id(app: Flask) -> str:
     return h.hexdigest()
 
 
+def cache_forever(response: Response) -> Response:
+    """Let browsers and proxies keep a response for a year without asking again.
+
+    Only for URLs that name their content (a hash), so a change is a new URL.
+    """
+    response.cache_control.no_cache = None
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.immutable = True
+    return response
+
+
 def _cache_static(response: Response) -> Response:
-    """Let browsers keep a fingerprinted file for a year without asking again."""
     if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
-        response.cache_control.no_cache = None
-        response.cache_control.public = True
-        response.cache_control.max_age = ONE_YEAR
-        response.cache_control.immutable = True
+        return cache_forever(response)
     return response
 
 

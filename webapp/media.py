@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, abort, current_app, send_from_directory, url
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .assets import ONE_YEAR
+from .assets import cache_forever
 from .extensions import db
 from .models import Photo
 
@@ -119,12 +119,7 @@ def file(name: str):
     """A stored photo file; names carry the content hash, so they never change."""
     if not name.endswith(".jpg") or "/" in name:
         abort(404)
-    response = send_from_directory(media_folder(), name, mimetype="image/jpeg")
-    response.cache_control.no_cache = None
-    response.cache_control.public = True
-    response.cache_control.max_age = ONE_YEAR
-    response.cache_control.immutable = True
-    return response
+    return cache_forever(send_from_directory(media_folder(), name, mimetype="image/jpeg"))
 
 
 def register(app: Flask) -> None:

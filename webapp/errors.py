@@ -17,6 +17,8 @@ _MESSAGES = {
     403: (_l("Not allowed"), _l("This request is not allowed.")),
     404: (_l("Page not found"), _l("There is no page at this address.")),
     405: (_l("Not allowed"), _l("This address cannot be used like that.")),
+    409: (_l("Sent already"), None),
+    429: (_l("Too many at once"), None),
     413: (_l("Too large"), None),  # the text names the limit, see _describe
     500: (
         _l("Server error"),
@@ -45,10 +47,13 @@ def handle_http_error(error: HTTPException):
     """Render an error as a page, or as a fragment htmx puts into the message area."""
     title, text = _describe(error)
     code = error.code or 500
+    # Retry-After of a 429 or 503 travels on.
+    headers = {name: value for name, value in error.get_headers() if name == "Retry-After"}
     if is_htmx():
         html = render_template("errors/_message.html", title=title, text=text)
-        return html, code, {"HX-Retarget": "#meldungen", "HX-Reswap": "innerHTML"}
-    return render_template("errors/error.html", title=title, text=text, code=code), code
+        headers.update({"HX-Retarget": "#meldungen", "HX-Reswap": "innerHTML"})
+        return html, code, headers
+    return render_template("errors/error.html", title=title, text=text, code=code), code, headers
 
 
 def register(app: Flask) -> None:

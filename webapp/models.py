@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -101,9 +102,12 @@ class CommentStatus(enum.StrEnum):
 
 
 class Comment(db.Model):
-    # The article page lists visible comments of one article, oldest first.
     __table_args__ = (
+        # The article page lists visible comments of one article, oldest first.
         Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
+        # Flood control counts a network's recent comments; duplicates are found by hash.
+        Index("ix_comment_network_created", "network", "created_at"),
+        Index("ix_comment_fingerprint", "fingerprint"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,11 +124,22 @@ class Comment(db.Model):
     )
     updated_at: Mapped[datetime | None]
     import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # The poster's network (IPv4 /24, IPv6 /48), for flood control; never the address.
+    network: Mapped[str | None] = mapped_column(String(64))
+    # A hash of article, author and normalised text: the same comment twice is refused.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Why the spam guard held it or called it spam (JSON list of German sentences).
+    reasons: Mapped[str] = mapped_column(Text, default="")
 
     article: Mapped[Article] = relationship()
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on {self.article_id}>"
+
+    @property
+    def reason_list(self) -> list[str]:
+        """Why the spam guard held it, or called it spam."""
+        return json.loads(self.reasons) if self.reasons else []
 
 
 class Photo(db.Model):

@@ -23,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "SITE_DESCRIPTION": "Artikel und Diskussionen",
     "ARTICLES_PER_PAGE": 10,
     "COMMENTS_PER_PAGE": 50,
+    # The spam guard (webapp/comments/guard.py)
+    "MIN_SUBMIT_SECONDS": 3,  # faster posts are held for moderation
+    "RATELIMIT": "3 per minute; 20 per hour",  # per network (/24, /48); "off": none
+    "MAX_LINKS": 2,  # more links: held
+    "MODERATION_WORDS": "",  # comma-separated: a comment with one of them is held
+    "BLOCKED_WORDS": "",  # comma-separated: a comment with one of them is spam
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     # E-mail to moderators (webapp/notifications.py); no SMTP_HOST: no mail at all.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import ClassVar
 
+from flask import request
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,7 +13,7 @@ from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Email, StopValidation
 
 from .service import EMAIL_MAX, NAME_MAX, TEXT_MAX
-from .token import FormTokenCSRF
+from .token import HEADER, FormTokenCSRF, token_issued_at
 
 # Characters a reader cannot see: a field made only of these is empty.
 _INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
@@ -124,6 +125,13 @@ class CommentForm(FlaskForm):
         ],
         render_kw={"rows": 6},
     )
+
+    # The honeypot: hidden from people and assistive technology; bots fill it in.
+    homepage = StringField(_l("Homepage"), render_kw={"tabindex": "-1", "autocomplete": "off"})
+
+    def token_issued_at(self) -> int | None:
+        """When the form was served (from its signed token), for the spam guard."""
+        return token_issued_at(self.csrf_token.data or request.headers.get(HEADER, ""))
 
     def token_expired(self) -> bool:
         """Whether the post lacked a genuine, recent form token."""

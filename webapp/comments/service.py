@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..database import writing
@@ -77,6 +78,45 @@ def status_for_new_comment(email: str, moderation: str) -> CommentStatus:
     return CommentStatus.VISIBLE
 
 
+class DuplicateComment(Exception):
+    """The same comment (article, text, and name or e-mail) was sent before."""
+
+
+class TooManyComments(Exception):
+    """The poster's network sent more comments than ZIRKEL_RATELIMIT allows."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _refuse_duplicates_and_floods(values: dict, limits: list[tuple[int, int]]) -> None:
+    """Inside the write transaction: parallel posts see each other (the lock serialises)."""
+    comments = Comment.__table__
+    if values["fingerprint"]:
+        earlier = db.session.execute(
+            select(comments.c.name, comments.c.email).where(
+                comments.c.fingerprint == values["fingerprint"]
+            )
+        ).all()
+        if any(
+            name.casefold() == values["name"].casefold()
+            or email.casefold() == values["email"].casefold()
+            for name, email in earlier
+        ):
+            raise DuplicateComment()
+    now = values["created_at"]
+    for limit, seconds in limits:
+        since = now - timedelta(seconds=seconds)
+        count, oldest = db.session.execute(
+            select(func.count(), func.min(comments.c.created_at)).where(
+                comments.c.network == values["network"], comments.c.created_at > since
+            )
+        ).one()
+        if count >= limit:
+            raise TooManyComments(max(1, int((oldest - since).total_seconds()) + 1))
+
+
 def add_comment(
     article: Article,
     *,
@@ -84,6 +124,10 @@ def add_comment(
     email: str,
     text: str,
     status: CommentStatus = CommentStatus.VISIBLE,
+    network: str | None = None,
+    fingerprint: str | None = None,
+    reasons: Sequence[str] = (),
+    limits: Sequence[tuple[int, int]] = (),
 ) -> Comment:
     """Store a validated comment; a visible one raises the article's count and version.
 
@@ -99,9 +143,13 @@ def add_comment(
         "text": text,
         "created_at": utcnow(),
         "status": status,
+        "network": network,
+        "fingerprint": fingerprint,
+        "reasons": json.dumps(list(reasons), ensure_ascii=False) if reasons else "",
     }
     comments, articles = Comment.__table__, Article.__table__
     with writing():
+        _refuse_duplicates_and_floods(values, list(limits))
         comment_id = db.session.execute(
             insert(comments).values(values).returning(comments.c.id)
         ).scalar_one()

@@ -14,17 +14,23 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Conflict, TooManyRequests
 
 from ..articles.views import get_published_article, published_versions, render_article
 from ..caching import conditional_page, shared_fragment, version_tag
+from ..clients import client_network
 from ..extensions import csrf
 from ..htmx import is_htmx, is_partial, vary_on_htmx
 from ..models import CommentStatus
 from ..notifications import notify_moderators
 from ..site_settings import all_settings
 from .forms import CommentForm
+from .guard import fingerprint, judge, rate_limits
 from .service import (
+    DuplicateComment,
+    TooManyComments,
     add_comment,
     comments_closed,
     get_visible_comment,
@@ -63,10 +69,37 @@ def create(slug: str):
             return html, 422
         return render_article(article, form), 422
 
-    status = status_for_new_comment(form.email.data, settings["moderation"])
-    comment = add_comment(
-        article, name=form.name.data, email=form.email.data, text=form.text.data, status=status
+    verdict = judge(
+        text=form.text.data, honeypot=form.homepage.data, issued_at=form.token_issued_at()
     )
+    status = verdict.status
+    if status == CommentStatus.VISIBLE:
+        status = status_for_new_comment(form.email.data, settings["moderation"])
+    try:
+        comment = add_comment(
+            article,
+            name=form.name.data,
+            email=form.email.data,
+            text=form.text.data,
+            status=status,
+            network=client_network(),
+            fingerprint=fingerprint(article.id, form.text.data),
+            reasons=verdict.reasons,
+            limits=rate_limits(current_app.config["RATELIMIT"]),
+        )
+    except DuplicateComment:
+        raise Conflict(_("You have sent this comment already.")) from None
+    except TooManyComments as refused:
+        raise TooManyRequests(
+            ngettext(
+                "You have written many comments in a short time. Please try again in "
+                "%(num)d second.",
+                "You have written many comments in a short time. Please try again in "
+                "%(num)d seconds.",
+                refused.retry_after,
+            ),
+            retry_after=refused.retry_after,
+        ) from None
     notify_moderators(article, comment, settings)  # never fails; sends in the background
     if status != CommentStatus.VISIBLE:
         return held(article)

@@ -6,14 +6,14 @@ FLASK  := $(BIN)/flask --app wsgi
 CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test bench lint format translations browser clean
+.PHONY: run test bench lint format translations system-packages clean
 
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: $(VENV)/.installed $(COMPILED) browser
+test: $(VENV)/.installed $(COMPILED) system-packages
 	$(BIN)/pytest
 
 # Load-tests Zirkel on this machine (wrk, nginx; see bench/README.md); 3–4 minutes.
@@ -47,14 +47,19 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --width 100
 	rm webapp/translations/messages.pot
 
-# Browser tests drive Debian's Chromium; install it when missing (needs root).
-browser:
-	@test -x /usr/bin/chromium || { \
+# Browser tests drive Debian's Chromium, live tests start nginx: install them when
+# missing (as root), or say what to install.
+system-packages:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "Browser tests need Debian's Chromium: sudo apt-get install chromium"; exit 1; \
-	  fi; }
+	    echo "The tests need Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

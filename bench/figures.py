@@ -119,7 +119,7 @@ class Plan:
 BUSY = 0.10
 ATTEMPTS = 2
 # Seconds to wait, before measuring again, for the other programs to finish.
-QUIET_WAIT = 30
+QUIET_WAIT = 15
 
 
 def measure(

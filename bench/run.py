@@ -160,7 +160,7 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
         costs = measure.request_costs(env, article[50], comments, etag, page)
 
         say("Load:")
-        wait_until_quiet(BUSY, limit=60, progress=say)
+        wait_until_quiet(BUSY, limit=30, progress=say)
         figures["front"] = measure_figure(Figure("front", "Front page", "GET /"), base + "/", plan)
         for count, name in ((0, "0"), (50, "50"), (10_000, "10,000")):
             figures[f"article{count}"] = measure_figure(

@@ -65,6 +65,7 @@ def create_user_command(email: str, role: str, name: str, password_file) -> None
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
-    from . import transfer
+    from . import backup, transfer
 
     transfer.register(app)
+    backup.register(app)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from webapp.formatting import comment_count, date_and_time, excerpt, long_date, paragraphs
+from webapp.formatting import comment_count, date_and_time, excerpt, long_date
 
 
 @pytest.fixture
@@ -48,8 +48,3 @@ def test_dates_are_german_in_berlin_time(request_context, utc, shown):
 )
 def test_excerpt_cuts_at_a_word_boundary(text, limit, expected):
     assert excerpt(text, limit) == expected
-
-
-def test_paragraphs_escape_and_split_on_blank_lines():
-    html = paragraphs("Eins <b>\r\n\r\n  Zwei & drei\n\n\n")
-    assert html == "<p>Eins &lt;b&gt;</p>\n<p>Zwei &amp; drei</p>"

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask import Flask
 from flask_babel import format_date, format_number, format_time, get_locale, gettext, ngettext
-from markupsafe import Markup, escape
-
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 def comment_count(n: int) -> str:
@@ -41,12 +37,6 @@ def excerpt(text: str, limit: int = 200) -> str:
     return cut.rstrip(" ,;:.-–—(„\"'") + "…"
 
 
-def paragraphs(text: str) -> Markup:
-    """Plain text as escaped HTML paragraphs; a blank line starts a new one."""
-    parts = (p.strip() for p in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n")))
-    return Markup("\n").join(Markup("<p>%s</p>") % escape(p) for p in parts if p)
-
-
 def language() -> str:
     """The interface language as a BCP 47 tag, for <html lang>."""
     return str(get_locale()).replace("_", "-")
@@ -60,4 +50,3 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_and_time)
     app.add_template_filter(excerpt)
-    app.add_template_filter(paragraphs)

@@ -18,6 +18,8 @@ from cachetools import LRUCache
 from flask import Flask, Response, current_app, request
 from markupsafe import Markup
 
+from .formatting import language
+
 
 class RenderCache:
     """A byte-bounded LRU of rendered HTML, safe for threaded workers."""
@@ -55,8 +57,6 @@ def version_tag(*parts: object) -> str:
     It also changes every hour, so that a browser's copy of a form never carries a
     token older than that (see comments/token.py).
     """
-    from .formatting import language
-
     hour = int(time.time() // 3600)
     key = repr((*parts, current_app.config["RELEASE"], language(), hour)).encode()
     return hashlib.blake2b(key, digest_size=10).hexdigest()

@@ -85,12 +85,18 @@ class Article(db.Model):
         return source
 
     @classmethod
+    def is_published(cls, now=None):
+        """The condition for what readers may see: published, and not scheduled for later.
+
+        `now` is a bound parameter (for statements built once) or, by default, the time now.
+        """
+        return cls.published_at <= (utcnow() if now is None else now)
+
+    @classmethod
     def published(cls):
         """A select of the articles readers may see, newest first."""
         return (
-            select(cls)
-            .where(cls.published_at.is_not(None), cls.published_at <= utcnow())
-            .order_by(cls.published_at.desc(), cls.id.desc())
+            select(cls).where(cls.is_published()).order_by(cls.published_at.desc(), cls.id.desc())
         )
 
 

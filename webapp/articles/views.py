@@ -38,7 +38,7 @@ _VERSIONS = (
         Article.comments_changed_at,
     )
     .join(Author, Article.author_id == Author.id)
-    .where(Article.slug == bindparam("slug"), Article.published_at <= bindparam("now"))
+    .where(Article.slug == bindparam("slug"), Article.is_published(bindparam("now")))
 )
 
 
@@ -53,7 +53,7 @@ def published_versions(slug: str) -> Row:
 
 # Built once: constructing a statement costs more than running it from the cache.
 _PUBLISHED_BY_SLUG = select(Article).where(
-    Article.slug == bindparam("slug"), Article.published_at <= bindparam("now")
+    Article.slug == bindparam("slug"), Article.is_published(bindparam("now"))
 )
 _WITH_AUTHOR = _PUBLISHED_BY_SLUG.options(joinedload(Article.author), joinedload(Article.photo))
 

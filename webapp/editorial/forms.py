@@ -28,6 +28,20 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _text = [normalize, strip]
 
 
+def slug_field(description: str) -> StringField:
+    """An optional, editable slug: lower-case letters, digits and single hyphens."""
+    return StringField(
+        _l("Address (slug)"),
+        filters=_text,
+        description=description,
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("At most %(max)d characters.")),
+            Regexp(SLUG, message=_l("Only lower-case letters, digits and hyphens.")),
+        ],
+    )
+
+
 class ArticleForm(FlaskForm):
     title = StringField(
         _l("Title"),
@@ -37,16 +51,7 @@ class ArticleForm(FlaskForm):
             Length(max=300, message=_l("At most %(max)d characters.")),
         ],
     )
-    slug = StringField(
-        _l("Address (slug)"),
-        filters=_text,
-        description=_l("Part of the article's address; made from the title if left empty."),
-        validators=[
-            Optional(),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-            Regexp(SLUG, message=_l("Only lower-case letters, digits and hyphens.")),
-        ],
-    )
+    slug = slug_field(_l("Part of the article's address; made from the title if left empty."))
     author_id = SelectField(_l("Author"), coerce=int)
     teaser = TextAreaField(
         _l("Teaser"),
@@ -104,16 +109,7 @@ class AuthorForm(FlaskForm):
             Length(max=200, message=_l("At most %(max)d characters.")),
         ],
     )
-    slug = StringField(
-        _l("Address (slug)"),
-        filters=_text,
-        description=_l("Part of the author page's address; made from the name if left empty."),
-        validators=[
-            Optional(),
-            Length(max=200),
-            Regexp(SLUG, message=_l("Only lower-case letters, digits and hyphens.")),
-        ],
-    )
+    slug = slug_field(_l("Part of the author page's address; made from the name if left empty."))
     bio = TextAreaField(
         _l("About"), filters=[normalize], description=_l("Markdown."), render_kw={"rows": 8}
     )

@@ -22,9 +22,7 @@ class LiveServer:
     url: str
     instance: Path
     process: subprocess.Popen
-
-    def database_url(self) -> str:
-        return f"sqlite:///{self.instance / 'zirkel.sqlite3'}"
+    database_url: str
 
 
 def free_port() -> int:
@@ -34,12 +32,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_gunicorn(instance: Path, workers: int = 2, **env: str) -> Iterator[LiveServer]:
-    """Migrate, load the demo, and serve with gunicorn.conf.py on a free port, as `make run`."""
+def run_gunicorn(
+    instance: Path, workers: int = 2, *, database_url: str | None = None, **env: str
+) -> Iterator[LiveServer]:
+    """Migrate, load the demo, and serve with gunicorn.conf.py on a free port, as `make run`.
+
+    Without `database_url`: SQLite in the instance folder, as `make run` has it.
+    """
     port = free_port()
+    database_url = database_url or f"sqlite:///{instance / 'zirkel.sqlite3'}"
     environment = {
         **os.environ,
         "ZIRKEL_INSTANCE_PATH": str(instance),
+        "ZIRKEL_DATABASE_URL": database_url,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
@@ -64,7 +69,7 @@ def run_gunicorn(instance: Path, workers: int = 2, **env: str) -> Iterator[LiveS
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, instance / "gunicorn.log")
-        yield LiveServer(url, instance, process)
+        yield LiveServer(url, instance, process, database_url)
     finally:
         _stop(process)
         log.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
-import sqlite3
 import threading
 import time
 import urllib.error
@@ -17,10 +16,13 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
+
+from servers import LiveServer
 
 pytestmark = pytest.mark.live
 
@@ -100,25 +102,29 @@ class Client:
                 return response.status, response.read().decode(errors="replace")
 
 
-def stored_comments(instance: Path) -> tuple[list[str], int]:
-    """The article's comment texts in the SQLite file, and its comment_count column."""
-    with closing(sqlite3.connect(instance / "zirkel.sqlite3", timeout=REQUEST_TIMEOUT)) as db:
-        article_id, comment_count = db.execute(
-            "SELECT id, comment_count FROM article WHERE slug = ?", (SLUG,)
-        ).fetchone()
-        texts = [
-            text
-            for (text,) in db.execute(
-                "SELECT text FROM comment WHERE article_id = ?", (article_id,)
+def stored_comments(server: LiveServer) -> tuple[list[str], int]:
+    """The article's comment texts in the server's database, and its comment_count column."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as db:
+            article_id, comment_count = db.execute(
+                sql("SELECT id, comment_count FROM article WHERE slug = :slug"), {"slug": SLUG}
+            ).one()
+            texts = list(
+                db.scalars(
+                    sql("SELECT text FROM comment WHERE article_id = :id ORDER BY id"),
+                    {"id": article_id},
+                )
             )
-        ]
+    finally:
+        engine.dispose()
     return texts, comment_count
 
 
 def test_simultaneous_posts_are_all_stored_once_and_counted(run_gunicorn, tmp_path):
     """400 posts from 16 clients to 4 workers: all 2xx, one row each, and the count matches."""
     with run_gunicorn(tmp_path, workers=4) as server:
-        texts_before, _ = stored_comments(server.instance)
+        texts_before, _ = stored_comments(server)
         start = threading.Barrier(CLIENTS)
 
         def reader(number: int) -> list[tuple[str, int, str]]:
@@ -144,7 +150,7 @@ def test_simultaneous_posts_are_all_stored_once_and_counted(run_gunicorn, tmp_pa
                 for result in future.result()
             ]
         elapsed = time.monotonic() - began
-        texts_after, comment_count = stored_comments(server.instance)
+        texts_after, comment_count = stored_comments(server)
 
     failures = [
         (text, status, body[:300]) for text, status, body in results if not 200 <= status < 300
@@ -174,7 +180,7 @@ def test_chunked_post_within_the_size_limit_is_stored(small_limit_server):
     status, answer = client.post_chunked(body)
 
     assert status == 200, answer[:500]
-    texts, comment_count = stored_comments(small_limit_server.instance)
+    texts, comment_count = stored_comments(small_limit_server)
     assert texts.count(text) == 1
     assert comment_count == len(texts)
 
@@ -182,7 +188,7 @@ def test_chunked_post_within_the_size_limit_is_stored(small_limit_server):
 def test_chunked_post_over_the_size_limit_is_refused_with_413(small_limit_server):
     """A chunked body over MAX_CONTENT_LENGTH gets 413, and nothing of it is stored."""
     client = Client(small_limit_server.url)
-    texts_before, count_before = stored_comments(small_limit_server.instance)
+    texts_before, count_before = stored_comments(small_limit_server)
     # Valid fields first and a long comment last: cut at the limit, it would still be storable.
     marker = "Zu lang und gestückelt"
     body = client.form_body(
@@ -193,7 +199,7 @@ def test_chunked_post_over_the_size_limit_is_refused_with_413(small_limit_server
     status, answer = client.post_chunked(body)
 
     assert status == 413, answer[:500]
-    texts_after, count_after = stored_comments(small_limit_server.instance)
+    texts_after, count_after = stored_comments(small_limit_server)
     assert texts_after == texts_before
     assert not any(marker in text for text in texts_after)
     assert count_after == count_before

@@ -20,7 +20,7 @@ def test_sixteen_parallel_posts_from_one_network_store_exactly_the_limit(run_gun
                 pool.map(lambda c: c[1].post_comment(f"Parallel {c[0]}"), enumerate(clients))
             )
         statuses = Counter(status for status, _ in results)
-        texts, count = stored_comments(server.instance)
+        texts, count = stored_comments(server)
 
     assert statuses == {200: 3, 429: 13}
     assert all("Bitte versuchen Sie es in" in body for status, body in results if status == 429)
@@ -33,7 +33,7 @@ def test_a_double_click_stores_one_comment(run_gunicorn, tmp_path):
         client = Client(server.url)
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(lambda _: client.post_comment("Doppelt geklickt"), range(2)))
-        texts, count = stored_comments(server.instance)
+        texts, count = stored_comments(server)
 
     assert sorted(status for status, _ in results) == [200, 409]
     assert (texts, count) == (["Doppelt geklickt"], 1)

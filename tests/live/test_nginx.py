@@ -5,13 +5,13 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
-import sqlite3
 import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from test_concurrency import stored_comments
 
 from servers import run_nginx
 
@@ -97,8 +97,7 @@ def test_posting_works_through_nginx_for_htmx_and_plain_forms(site):
     assert status == 200
     assert b"Mit htmx" in body
 
-    with sqlite3.connect(app.instance / "zirkel.sqlite3") as db:
-        texts = [row[0] for row in db.execute("SELECT text FROM comment ORDER BY id")]
+    texts, _ = stored_comments(app)
     assert texts == ["Ohne Skript", "Mit htmx"]
 
 

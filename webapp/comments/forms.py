@@ -82,6 +82,17 @@ class CommentForm(FlaskForm):
         # A token without a session, so readers get no cookie (see token.py).
         csrf_class = FormTokenCSRF
 
+        def wrap_formdata(self, form, formdata):
+            """A form's fields, and nothing else: typed text, which the rules can check.
+
+            Flask-WTF would also read a JSON body or uploaded files, whose values are
+            numbers, lists or files where text belongs (a 500 in the filters); posted so,
+            the fields are simply missing.
+            """
+            if formdata is None or hasattr(formdata, "getlist"):
+                return super().wrap_formdata(form, formdata)
+            return request.form if form.is_submitted() else None
+
     text_max = TEXT_MAX
 
     name = StringField(

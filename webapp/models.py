@@ -136,6 +136,9 @@ class Comment(db.Model):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Why the spam guard held it or called it spam (JSON list of German sentences).
     reasons: Mapped[str] = mapped_column(Text, default="")
+    # What the spam filter learned it as from a moderator ("spam", "ham"), if anything:
+    # a change of mind moves the counts instead of adding them twice.
+    learned_as: Mapped[str | None] = mapped_column(String(10))
 
     article: Mapped[Article] = relationship()
 
@@ -146,6 +149,16 @@ class Comment(db.Model):
     def reason_list(self) -> list[str]:
         """Why the spam guard held it, or called it spam."""
         return json.loads(self.reasons) if self.reasons else []
+
+
+class SpamToken(db.Model):
+    """What the spam filter learned from moderators: in how many comments marked as spam
+    and how many approved a token appeared (comments/spamfilter.py). One row, the token
+    "(messages)", counts the comments themselves."""
+
+    token: Mapped[str] = mapped_column(String(100), primary_key=True)
+    spam: Mapped[int] = mapped_column(default=0)
+    ham: Mapped[int] = mapped_column(default=0)
 
 
 class Photo(db.Model):

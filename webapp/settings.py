@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LINKS": 2,  # more links: held
     "MODERATION_WORDS": "",  # comma-separated: a comment with one of them is held
     "BLOCKED_WORDS": "",  # comma-separated: a comment with one of them is spam
+    "SPAM_FILTER": 0.5,  # the learning filter holds what it finds this likely spam; 0: off
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     # E-mail to moderators (webapp/notifications.py); no SMTP_HOST: no mail at all.

@@ -70,7 +70,11 @@ def create(slug: str):
         return render_article(article, form), 422
 
     verdict = judge(
-        text=form.text.data, honeypot=form.homepage.data, issued_at=form.token_issued_at()
+        text=form.text.data,
+        honeypot=form.homepage.data,
+        issued_at=form.token_issued_at(),
+        name=form.name.data,
+        email=form.email.data,
     )
     status = verdict.status
     if status == CommentStatus.VISIBLE:

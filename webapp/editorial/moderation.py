@@ -3,7 +3,8 @@ and the one-time links from the moderators' mails (webapp/notifications.py).
 
 Every change to a comment goes through comments.service (which keeps the article's
 count and version right) inside `writing()`, together with its AuditEntry: the log
-and the change are one transaction, and the log is never changed afterwards.
+and the change are one transaction, and the log is never changed afterwards. The spam
+filter learns from the same decisions, in the same transaction (`teach_filter`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy import event, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from ..comments import service
+from ..comments import service, spamfilter
 from ..comments.forms import CommentForm
 from ..database import writing
 from ..extensions import csrf, db
@@ -187,8 +188,24 @@ def change_status(comment: Comment, action: str, *, via: str = "", **who: Any) -
         return False
     before = snapshot(comment)
     service.set_status(comment, status)
+    teach_filter(comment, action, was=before["status"])
     record(f"{via}_{audit_action}" if via else audit_action, comment, before, **who)
     return True
+
+
+def teach_filter(comment: Comment, action: str, *, was: str) -> None:
+    """A moderator's decision teaches the spam filter (comments/spamfilter.py).
+
+    Marked as spam: spam. Approved after it was held, marked as spam or learned as spam:
+    genuine. Deleting teaches nothing (a genuine comment can be deleted too). A change of
+    mind moves what was learned instead of counting the comment twice.
+    """
+    if action == "spam":
+        spamfilter.learn(comment, "spam")
+    elif action == "freigeben" and (
+        was in (CommentStatus.PENDING, CommentStatus.SPAM) or comment.learned_as == "spam"
+    ):
+        spamfilter.learn(comment, "ham")
 
 
 def comment_for_update(comment_id: int) -> Comment | None:
@@ -470,6 +487,8 @@ def edit_comment(comment_id: int):
             if any(getattr(comment, key) != value for key, value in new.items()):
                 before = snapshot(comment)
                 service.edit_comment(comment, **new)
+                # What the filter learned from it follows the corrected text.
+                spamfilter.relearn(comment, (before["name"], before["email"], before["text"]))
                 record("edit", comment, before)
                 flash(_("The comment by %(name)s has been saved.", name=comment.name), "success")
             else:

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
 
+from apps import make_app
 from factories import make_article
 from helpers import HTMX, post_comment, soup
 from webapp.comments import spamfilter
+from webapp.comments.spam_report import cross_validate, report
 from webapp.editorial.auth import hash_password
 from webapp.extensions import db
 from webapp.models import Comment, Role, SpamToken, User
 from webapp.settings import DEFAULTS
 
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 QUEUE = "/verwaltung/kommentare"
 PASSWORD = "filter-geheim-42"
 HELD = "Vielen Dank! Ihr Kommentar wird nach Prüfung freigeschaltet."
 REASON = re.compile(r"Spamfilter: (\d+) % wahrscheinlich Spam")
+# The guard's settings as a fresh install has them (the test app switches some off).
+GUARD = ("MIN_SUBMIT_SECONDS", "MAX_LINKS", "MODERATION_WORDS", "BLOCKED_WORDS", "SPAM_FILTER")
 
 SPAM = (
     "Kredit ohne Schufa sofort aufs Konto! Bis 7.500 € ohne Auskunft, auch für Rentner. "
@@ -32,7 +38,21 @@ NOTICE = "Ich sammle alte Nähmaschinen und Plattenspieler. Wer welche abgeben m
 SIMILAR = "Sammle Nähmaschinen und Plattenspieler aller Art, Abholung kostenlos, einfach anrufen!"
 
 
-# --- the corpus and the features ----------------------------------------------------------
+# --- the measurement ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory):
+    """The corpus, cross-validated with the guard at its defaults (no database needed)."""
+    app = make_app(tmp_path_factory.mktemp("spam-report"), **{key: DEFAULTS[key] for key in GUARD})
+    with app.app_context():
+        judged = cross_validate(spamfilter.load_corpus(), folds=10)
+        yield judged, report(judged, folds=10)
+
+
+def share_held(judged, label: str) -> float:
+    group = [j for j in judged if j.row["label"] == label]
+    return sum(j.held for j in group) / len(group)
 
 
 def test_the_corpus_is_the_one_the_issue_asks_for():
@@ -43,6 +63,27 @@ def test_the_corpus_is_the_one_the_issue_asks_for():
         assert {row["lang"] for row in rows if row["label"] == label} == {"de", "en"}
 
 
+def test_every_comment_is_judged_once_by_a_filter_that_never_saw_it(measured):
+    judged, _report = measured
+    rows = spamfilter.load_corpus()
+    assert sorted(j.row["id"] for j in judged) == sorted(row["id"] for row in rows)
+    folds = spamfilter_folds(rows)
+    # Stratified: each fold holds a tenth of each label and language, give or take one.
+    for label in ("spam", "ham"):
+        for lang in ("de", "en"):
+            sizes = [
+                sum(folds[r["id"]] == k and (r["label"], r["lang"]) == (label, lang) for r in rows)
+                for k in range(10)
+            ]
+            assert max(sizes) - min(sizes) <= 1
+
+
+def spamfilter_folds(rows):
+    from webapp.comments.spam_report import folds_of
+
+    return folds_of(rows, 10)
+
+
 def test_a_comment_in_the_training_folds_would_be_judged_differently(app):
     """The measurement is not a formality: a model that saw a comment judges it surer."""
     rows = spamfilter.load_corpus()
@@ -51,6 +92,42 @@ def test_a_comment_in_the_training_folds_would_be_judged_differently(app):
     unseen = spamfilter.train(r for r in rows if r["id"] != row["id"])
     tokens = spamfilter.features(row["name"], row["email"], row["text"])
     assert spamfilter.probability(tokens, seen) > spamfilter.probability(tokens, unseen)
+
+
+def test_genuine_comments_held_meet_the_goal(measured):
+    """The issue's goal: at most 1 % of genuine comments held, with the default settings."""
+    judged, _report = measured
+    assert share_held(judged, "ham") <= 0.01
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 94.0 % (236 of 251), the goal is 95 %; see the README's “Spam, measured”",
+)
+def test_spam_held_meets_the_goal(measured):
+    """The issue's goal: at least 95 % of spam held, with the default settings."""
+    judged, _report = measured
+    assert share_held(judged, "spam") >= 0.95
+
+
+def test_the_readme_shows_what_the_report_measures(measured):
+    _judged, text = measured
+    tables = text.split("\n\n")
+    held, layers = tables[1], tables[2]
+    assert held in README
+    assert layers in README
+    assert "10-fold cross-validation" in text
+
+
+def test_spam_report_command_prints_the_tables(app, runner):
+    for key in GUARD:
+        app.config[key] = DEFAULTS[key]
+    result = runner.invoke(args=["spam-report", "--folds", "3"])
+    assert result.exit_code == 0, result.output
+    assert "3-fold cross-validation" in result.output
+    assert re.search(r"\| Spam, all \| \d+ \| 251 \|", result.output)
+    assert re.search(r"\| Genuine, en \| \d+ \| 71 \|", result.output)
+    assert "| spam filter |" in result.output
 
 
 def test_the_email_domain_is_not_a_feature():

@@ -66,6 +66,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     from . import backup, transfer
+    from .comments import spam_report
 
     transfer.register(app)
     backup.register(app)
+    spam_report.register(app)

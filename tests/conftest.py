@@ -2,36 +2,53 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import event
 
+import databases as databases_module
 import servers
 from apps import make_app
+from webapp.database import POSTGRES_LOCK_STATEMENTS
 from webapp.extensions import db
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory) -> Path:
-    """A SQLite file with every migration applied, made once and copied for each test."""
-    instance = tmp_path_factory.mktemp("template-instance")
-    app = make_app(instance)
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    return instance / "zirkel.sqlite3"
+def databases(request, tmp_path_factory) -> Iterator[databases_module.SQLiteDatabases]:
+    """Where tests get their databases: SQLite, or PostgreSQL in the second pass."""
+    if databases_module.KIND == "sqlite":
+        yield request.getfixturevalue("sqlite_databases")
+        return
+    server = databases_module.PostgresServer()
+    try:
+        server.start()
+        yield databases_module.PostgresDatabases(server, tmp_path_factory.mktemp("pg-template"))
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory) -> databases_module.SQLiteDatabases:
+    return databases_module.SQLiteDatabases(tmp_path_factory.mktemp("sqlite-template"))
 
 
 @pytest.fixture
-def app(tmp_path, migrated_database) -> Iterator[Flask]:
-    shutil.copy(migrated_database, tmp_path / "zirkel.sqlite3")
-    app = make_app(tmp_path)
+def database_url(request, tmp_path) -> Iterator[str]:
+    """A migrated, empty database of this test's own; SQLite for tests marked `sqlite`."""
+    which = "sqlite_databases" if request.node.get_closest_marker("sqlite") else "databases"
+    source = request.getfixturevalue(which)
+    url = source.migrated(tmp_path)
+    yield url
+    source.drop(url)
+
+
+@pytest.fixture
+def app(tmp_path, database_url) -> Iterator[Flask]:
+    app = make_app(tmp_path, DATABASE_URL=database_url)
     with app.app_context():
         yield app
         db.session.remove()
@@ -48,6 +65,13 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# Transaction control and the write lock, on SQLite and PostgreSQL: not queries.
+NOT_QUERIES = (
+    *("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"),
+    *(statement.split("{")[0].upper() for statement in POSTGRES_LOCK_STATEMENTS),
+)
+
+
 @pytest.fixture
 def count_queries(app):
     """A context manager that counts the SQL statements run inside it (not BEGIN/COMMIT)."""
@@ -57,7 +81,7 @@ def count_queries(app):
         statements: list[str] = []
 
         def record(conn, cursor, statement, *args):
-            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            if not statement.lstrip().upper().startswith(NOT_QUERIES):
                 statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", record)
@@ -70,6 +94,16 @@ def count_queries(app):
 
 
 @pytest.fixture(scope="session")
-def run_gunicorn():
-    """servers.run_gunicorn, for tests that want a real server: `with run_gunicorn(tmp) as s`."""
-    return servers.run_gunicorn
+def run_gunicorn(databases):
+    """servers.run_gunicorn on a database of its own: `with run_gunicorn(tmp) as server`."""
+
+    @contextmanager
+    def run(instance: Path, *args, **kwargs) -> Iterator[servers.LiveServer]:
+        url = databases.empty(instance)
+        try:
+            with servers.run_gunicorn(instance, *args, database_url=url, **kwargs) as server:
+                yield server
+        finally:
+            databases.drop(url)
+
+    return run

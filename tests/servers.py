@@ -23,6 +23,17 @@ class LiveServer:
     instance: Path
     process: subprocess.Popen
     database_url: str
+    environment: dict[str, str]
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess:
+        """Run a `flask --app wsgi` command on this server's instance folder and database."""
+        return subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", *args],
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            check=True,
+            capture_output=True,
+        )
 
 
 def free_port() -> int:
@@ -70,7 +81,7 @@ def run_gunicorn(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, instance / "gunicorn.log")
-        yield LiveServer(url, instance, process, database_url)
+        yield LiveServer(url, instance, process, database_url, environment)
     finally:
         _stop(process)
         log.close()

@@ -6,11 +6,14 @@ import sqlite3
 import threading
 from contextlib import closing
 
+import pytest
 from sqlalchemy import func, select
 
 from factories import make_article
 from webapp.extensions import db
 from webapp.models import Article
+
+pytestmark = pytest.mark.sqlite
 
 
 def test_a_backup_taken_while_comments_are_written_is_consistent(app, runner, tmp_path):

@@ -42,11 +42,11 @@ def test_second_view_is_served_from_the_cache_with_one_query(client, app, count_
     assert (len(cold), len(warm)) == (4, 1)
 
 
-def test_a_new_comment_is_visible_at_once_in_every_worker(tmp_path, app, client):
+def test_a_new_comment_is_visible_at_once_in_every_worker(tmp_path, database_url, app, client):
     """Another worker (a second app on the same database) never serves its stale copy."""
     article = make_article()
     url = f"/artikel/{article.slug}"
-    other_worker = make_app(tmp_path)
+    other_worker = make_app(tmp_path, DATABASE_URL=database_url)
     other = other_worker.test_client()
     assert soup(other.get(url)).find(id="kommentar-anzahl").get_text() == "0 Kommentare"
 

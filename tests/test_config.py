@@ -23,7 +23,7 @@ def test_later_sources_win(tmp_path, monkeypatch):
 
     assert app.config["SITE_NAME"] == "Aus der Datei"  # file over default
     assert app.config["ARTICLES_PER_PAGE"] == 12  # environment over file, parsed as a number
-    assert app.config["SQLITE_BUSY_TIMEOUT"] == DEFAULTS["SQLITE_BUSY_TIMEOUT"]
+    assert app.config["LOCK_TIMEOUT"] == DEFAULTS["LOCK_TIMEOUT"]
 
 
 def test_sqlite_in_the_instance_folder_by_default(tmp_path, monkeypatch):
@@ -75,10 +75,10 @@ def test_forwarded_headers_are_ignored_by_default(client, app):
     assert response.status_code == 403  # the request came over http, so that origin is foreign
 
 
-def test_one_trusted_proxy_is_believed(app, tmp_path):
+def test_one_trusted_proxy_is_believed(app, database_url, tmp_path):
     """Behind nginx (ZIRKEL_TRUSTED_PROXIES=1) the scheme nginx reports counts."""
     url = f"/artikel/{make_article().slug}"
-    behind_nginx = make_app(tmp_path, TRUSTED_PROXIES=1)
+    behind_nginx = make_app(tmp_path, DATABASE_URL=database_url, TRUSTED_PROXIES=1)
     response = post_from_https_origin(behind_nginx.test_client(), url, HTTPS_BEHIND_PROXY)
     assert response.status_code == 303
     with behind_nginx.app_context():

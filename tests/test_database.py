@@ -5,22 +5,25 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 from sqlalchemy import event, text
 
+from apps import make_app
 from factories import make_article
 from helpers import post_comment
 from webapp.database import WriteOutsideTransaction
 from webapp.extensions import db
 
 
-def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(app):
+@pytest.mark.sqlite
+def test_sqlite_runs_with_foreign_keys_and_wal(app):
+    """(How long writers wait is tested in test_database_locked.py.)"""
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        timeout_ms = connection.execute(text("PRAGMA busy_timeout")).scalar()
-    assert timeout_ms == app.config["SQLITE_BUSY_TIMEOUT"] * 1000
 
 
+@pytest.mark.sqlite
 def test_writes_begin_immediate_and_page_views_deferred(app, client):
     """A deferred transaction that reads, then writes, fails under load: writes start IMMEDIATE."""
     article = make_article()
@@ -45,6 +48,7 @@ def test_writes_begin_immediate_and_page_views_deferred(app, client):
     assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
 
 
+@pytest.mark.sqlite
 def test_a_write_outside_writing_is_refused_loudly(app, client):
     """A request that writes in a reader's transaction would fail under load: it fails now."""
     from webapp.models import Author
@@ -67,13 +71,10 @@ def test_migrations_match_the_models(app):
     assert diff == []
 
 
-def test_migrations_keep_existing_data(tmp_path):
+def test_migrations_keep_existing_data(databases, tmp_path):
     """Upgrading a database that has articles and comments keeps them (SQLite copies tables)."""
-    from flask_migrate import upgrade
-
-    from apps import make_app
-
-    app = make_app(tmp_path)
+    url = databases.empty(tmp_path)
+    app = make_app(tmp_path, DATABASE_URL=url)
     with app.app_context():
         upgrade(revision="e6f7f2f1bbec")  # the first revision
         with db.engine.begin() as connection:
@@ -94,6 +95,8 @@ def test_migrations_keep_existing_data(tmp_path):
                 "SELECT article.slug, comment_count, comment_version, comment.text"
                 " FROM article JOIN comment ON comment.article_id = article.id"
             ).all()
-            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            if connection.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+    databases.drop(url)
     assert rows == [("x", 1, 0, "T")]

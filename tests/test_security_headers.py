@@ -41,9 +41,11 @@ def test_plain_http_cookies_are_not_secure_but_http_only(client, app):
     assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_embedding_can_be_allowed(tmp_path, app):
+def test_embedding_can_be_allowed(tmp_path, database_url, app):
     db.session.commit()
-    embeddable = make_app(tmp_path, FRAME_ANCESTORS="'self' https://portal.example.org")
+    embeddable = make_app(
+        tmp_path, DATABASE_URL=database_url, FRAME_ANCESTORS="'self' https://portal.example.org"
+    )
     response = embeddable.test_client().get("/")
     assert (
         "frame-ancestors 'self' https://portal.example.org"

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import func, select, update
 
 from apps import make_app
@@ -76,19 +75,21 @@ def export_to(runner, path: Path) -> dict:
 
 
 @contextmanager
-def other_site(tmp_path: Path, *, media_from: Path | None = None) -> Iterator[Flask]:
-    """A second, freshly migrated site, its app context pushed (so commands use its database)."""
+def other_site(databases, tmp_path: Path, *, media_from: Path | None = None) -> Iterator[Flask]:
+    """A second, empty site, its app context pushed (so commands use its database)."""
     folder = tmp_path / "other"
+    folder.mkdir()
     if media_from is not None:
         shutil.copytree(media_from, folder / "media")
-    other = make_app(folder)
+    url = databases.migrated(folder)
+    other = make_app(folder, DATABASE_URL=url)
     with other.app_context():
-        upgrade()
         try:
             yield other
         finally:
             db.session.remove()
             db.engine.dispose()
+            databases.drop(url)
 
 
 def import_json(app: Flask, path: Path, *options: str):
@@ -117,13 +118,13 @@ def front_page(client) -> list[str]:
     return [a.get_text() for a in soup(client.get("/")).select(".card-title a")]
 
 
-def test_a_round_trip_shows_the_same_pages(app, runner, client, tmp_path):
+def test_a_round_trip_shows_the_same_pages(databases, app, runner, client, tmp_path):
     slugs = build_site()
     data = export_to(runner, tmp_path / "zirkel.json")
     before = {slug: reader_view(client, slug) for slug in slugs.values()}
     before_front = front_page(client)
 
-    with other_site(tmp_path, media_from=tmp_path / "media") as other:
+    with other_site(databases, tmp_path, media_from=tmp_path / "media") as other:
         result = import_json(other, tmp_path / "zirkel.json")
         assert result.exit_code == 0, result.output
         assert "Photos: 1 created, 0 unchanged, 0 missing." in result.output
@@ -204,7 +205,7 @@ def test_the_export_goes_to_standard_output_without_a_file(app, runner):
     assert "Exported 2 authors, 3 articles, 6 comments" in result.stderr
 
 
-def test_importing_twice_or_into_the_same_site_changes_nothing(app, runner, tmp_path):
+def test_importing_twice_or_into_the_same_site_changes_nothing(databases, app, runner, tmp_path):
     build_site()
     export_to(runner, tmp_path / "zirkel.json")
     versions = db.session.execute(select(Article.id, Article.comment_version)).all()
@@ -218,7 +219,7 @@ def test_importing_twice_or_into_the_same_site_changes_nothing(app, runner, tmp_
     )
     assert db.session.execute(select(Article.id, Article.comment_version)).all() == versions
 
-    with other_site(tmp_path) as other:
+    with other_site(databases, tmp_path) as other:
         assert import_json(other, tmp_path / "zirkel.json").exit_code == 0
         again = import_json(other, tmp_path / "zirkel.json")
         assert "Authors: 0 created, 2 unchanged." in again.output
@@ -228,11 +229,11 @@ def test_importing_twice_or_into_the_same_site_changes_nothing(app, runner, tmp_
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 6
 
 
-def test_new_comments_join_an_article_that_is_there_already(app, runner, tmp_path):
+def test_new_comments_join_an_article_that_is_there_already(databases, app, runner, tmp_path):
     slugs = build_site()
     export_to(runner, tmp_path / "zirkel.json")
 
-    with other_site(tmp_path) as other:
+    with other_site(databases, tmp_path) as other:
         # The new site has the article already, with one comment of its own.
         author = Author(name="Jemand", slug="jemand")
         article = Article(
@@ -254,11 +255,11 @@ def test_new_comments_join_an_article_that_is_there_already(app, runner, tmp_pat
         ]
 
 
-def test_photos_without_their_files_are_left_out(app, runner, client, tmp_path):
+def test_photos_without_their_files_are_left_out(databases, app, runner, client, tmp_path):
     slugs = build_site()
     export_to(runner, tmp_path / "zirkel.json")
 
-    with other_site(tmp_path) as other:
+    with other_site(databases, tmp_path) as other:
         result = import_json(other, tmp_path / "zirkel.json")
         assert "Photos: 0 created, 0 unchanged, 1 missing." in result.output
         assert "copy that folder from the old site" in result.output
@@ -267,11 +268,11 @@ def test_photos_without_their_files_are_left_out(app, runner, client, tmp_path):
         assert page.find("h1").get_text() == "Klimaschutz im Rat"
 
 
-def test_a_dry_run_writes_nothing(app, runner, tmp_path):
+def test_a_dry_run_writes_nothing(databases, app, runner, tmp_path):
     build_site()
     export_to(runner, tmp_path / "zirkel.json")
 
-    with other_site(tmp_path) as other:
+    with other_site(databases, tmp_path) as other:
         result = import_json(other, tmp_path / "zirkel.json", "--dry-run")
         assert result.exit_code == 0, result.output
         assert "Articles: 3 created, 0 unchanged." in result.output
@@ -280,7 +281,7 @@ def test_a_dry_run_writes_nothing(app, runner, tmp_path):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0
 
 
-def test_files_that_are_no_export_are_refused(app, runner, tmp_path):
+def test_files_that_are_no_export_are_refused(databases, app, runner, tmp_path):
     build_site()
     data = export_to(runner, tmp_path / "zirkel.json")
     data["comments"][0]["article"] = 999
@@ -294,7 +295,7 @@ def test_files_that_are_no_export_are_refused(app, runner, tmp_path):
         "dangling.json": (json.dumps(data), "comments[0]: article 999 is not in the file."),
     }
 
-    with other_site(tmp_path) as other:
+    with other_site(databases, tmp_path) as other:
         for name, (content, message) in cases.items():
             (tmp_path / name).write_text(content, encoding="utf-8")
             result = import_json(other, tmp_path / name)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from factories import photo_bytes
-from servers import BIN, PROJECT_ROOT
+from servers import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -24,23 +22,14 @@ def site(run_gunicorn, tmp_path_factory):
     with run_gunicorn(instance) as server:
         password_file = instance / "password"
         password_file.write_text(PASSWORD + "\n")
-        subprocess.run(
-            [
-                str(BIN / "flask"),
-                "--app",
-                "wsgi",
-                "create-user",
-                "--email",
-                "chefin@example.org",
-                "--role",
-                "admin",
-                "--password-file",
-                str(password_file),
-            ],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, "ZIRKEL_INSTANCE_PATH": str(instance)},
-            check=True,
-            capture_output=True,
+        server.flask(
+            "create-user",
+            "--email",
+            "chefin@example.org",
+            "--role",
+            "admin",
+            "--password-file",
+            str(password_file),
         )
         yield server
 
@@ -114,19 +103,7 @@ def test_held_comments_tell_their_author(page, new_page, site):
 
 def test_an_imported_wordpress_site_can_be_read(page, site):
     """import-wordpress on the live site's database, then read a post and its comments."""
-    subprocess.run(
-        [
-            str(BIN / "flask"),
-            "--app",
-            "wsgi",
-            "import-wordpress",
-            str(PROJECT_ROOT / "tests" / "data" / "wordpress-export.xml"),
-        ],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "ZIRKEL_INSTANCE_PATH": str(site.instance)},
-        check=True,
-        capture_output=True,
-    )
+    site.flask("import-wordpress", str(PROJECT_ROOT / "tests" / "data" / "wordpress-export.xml"))
     page.goto(site.url + "/artikel/buergerhaushalt-2015-jetzt-mitreden")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Bürgerhaushalt 2015: Jetzt mitreden!"

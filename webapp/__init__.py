@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, caching, formatting, media, security
-from .database import configure_sqlite, engine_options
+from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, migrate
 from .middleware import ChunkedBodyLimit, Request
 from .settings import DEFAULTS
@@ -92,7 +92,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_engine(db.engine, app.config["LOCK_TIMEOUT"])
 
 
 def register_blueprints(app: Flask) -> None:

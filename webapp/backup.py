@@ -35,7 +35,7 @@ def copy_database(source: Path, target: Path) -> None:
     """SQLite's online backup: a consistent copy even while workers write."""
     with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
         live.execute(
-            f"PRAGMA busy_timeout = {int(current_app.config['SQLITE_BUSY_TIMEOUT'] * 1000)}"
+            f"PRAGMA busy_timeout = {int(current_app.config['LOCK_TIMEOUT'] * 1000)}"
         )
         live.backup(copy, pages=1024)
     copy.close()

@@ -7,8 +7,10 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from .database import DatabaseBusy, is_busy
 from .htmx import is_htmx
 
 # Titles and texts for the codes readers meet; our own abort() texts win over these.
@@ -20,6 +22,13 @@ _MESSAGES = {
     409: (_l("Sent already"), None),
     429: (_l("Too many at once"), None),
     413: (_l("Too large"), None),  # the text names the limit, see _describe
+    503: (
+        _l("Please try again shortly"),
+        _l(
+            "Many people are writing at this moment. Nothing has been saved; please send it"
+            " again in a few seconds."
+        ),
+    ),
     500: (
         _l("Server error"),
         _l("Something went wrong on the server. Please try again later."),
@@ -56,6 +65,15 @@ def handle_http_error(error: HTTPException):
     return render_template("errors/error.html", title=title, text=text, code=code), code, headers
 
 
+def handle_database_error(error: DBAPIError):
+    """A database locked for longer than LOCK_TIMEOUT answers 503; anything else goes on
+    to Flask, which logs it and answers 500 (or raises it in tests)."""
+    if is_busy(error):
+        return handle_http_error(DatabaseBusy())
+    raise error
+
+
 def register(app: Flask) -> None:
     # Flask logs an unhandled exception, then hands it here as InternalServerError.
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_error)

@@ -12,7 +12,7 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # None: generated into instance/secret_key
     "DATABASE_URL": None,  # None: SQLite in the instance folder
-    "SQLITE_BUSY_TIMEOUT": 15,  # seconds
+    "LOCK_TIMEOUT": 10,  # seconds a write waits for the database, then 503
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes, for everything but the editorial area
     "MAX_UPLOAD_LENGTH": 16 * 1024 * 1024,  # bytes, for the editorial area (photo uploads)
     "FORM_TOKEN_MAX_AGE": 24 * 60 * 60,  # seconds

@@ -1,4 +1,26 @@
-"""What both imports share: clean text, free slugs, one transaction, comment counters."""
+"""What both imports share: clean text, free slugs, one transaction, comment counters,
+and the public form's rules for the comments an import brings.
+
+A comment that arrives by import passes the same rules as one a reader posts
+(webapp/comments/forms.py), but an import does not refuse it, and never stops for it:
+refusing a migration from WordPress for one odd comment out of thousands helps nobody.
+`comment_fields` cleans what can be cleaned and reports each change as a note:
+
+- Unicode as NFC, CR LF and CR as LF, outer white space off: as the form does;
+- control characters (NUL, escape …; tab and line feed stay) removed, and reported;
+- a name longer than the form allows is shortened to 99 characters and "…"; a name that
+  is empty or only invisible characters becomes "Anonym" (reported if it had any);
+- an e-mail address that the form would refuse (its syntax, or over 254 characters) is
+  left out (""), and reported; WordPress allows comments without an address, so an
+  empty one is kept empty;
+- a text longer than the form allows is kept whole (an import should not lose what
+  readers wrote), and reported;
+- a comment whose text is empty or only invisible characters is skipped, and reported:
+  nothing of it could be shown.
+
+Markup stays text: comments are stored as plain text and shown escaped, like every
+reader's. Comments have no URL field; WordPress's author URL is not imported.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +32,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 
+from ..comments.forms import is_blank
+from ..comments.service import EMAIL_MAX, NAME_MAX, TEXT_MAX
 from ..extensions import db
 from ..models import Article, ArticleSlug, Comment, CommentStatus, utcnow
 from ..slugs import unique_article_slug
@@ -20,6 +45,7 @@ from ..slugs import unique_article_slug
 # backspace … have no business in stored text and break some terminals and feeds.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 BATCH = 500  # values per IN (…): well below every database's limit on bound parameters
+ANONYMOUS = "Anonym"  # WordPress shows "Anonymous" for comments without a name
 
 
 class TransferError(Exception):
@@ -54,6 +80,57 @@ def one_line(text: str) -> str:
 def shorten(text: str, limit: int) -> str:
     """The text, or its first limit - 1 characters and '…' if it is longer."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def has_controls(text: str) -> bool:
+    """Whether clean_text would remove something (besides turning CR into LF)."""
+    return bool(_CONTROL.search(text.replace("\r", "")))
+
+
+def is_valid_email(address: str) -> bool:
+    """Whether the comment form would take this address (its limit, WTForms' Email())."""
+    if len(address) > EMAIL_MAX:
+        return False
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def comment_fields(
+    name: str, email: str, text: str, *, where: str, report: Report, raw: str | None = None
+) -> tuple[str, str, str] | None:
+    """A comment's name, e-mail and text by the public form's rules, cleaned where they
+    break one; None if it has no text to show. Every change is a note (see the module's
+    docstring). `where` names the comment in notes ("Comment 7", "comments[3]"); `raw` is
+    what to look for control characters in, if the values were converted already.
+    """
+    if has_controls(name + email + text if raw is None else raw):
+        report.note(f"{where}: control characters removed.")
+    text = clean_text(text).strip()
+    if is_blank(text):
+        report.note(f"{where} has no text; skipped.")
+        report.add("comments skipped")
+        return None
+    if len(text) > TEXT_MAX:
+        report.note(
+            f"{where} has {len(text):,} characters, more than the form allows "
+            f"({TEXT_MAX:,}); kept whole."
+        )
+    cleaned = clean_text(name).strip()
+    if is_blank(cleaned):
+        if name.strip():
+            report.note(f"{where}: the name has only invisible characters; {ANONYMOUS!r}.")
+        cleaned = ANONYMOUS
+    elif len(cleaned) > NAME_MAX:
+        report.note(f"{where}: name shortened to {NAME_MAX} characters.")
+        cleaned = shorten(cleaned, NAME_MAX)
+    email = clean_text(email).strip()
+    if email and not is_valid_email(email):
+        report.note(f"{where}: the e-mail address is not valid; left out.")
+        email = ""
+    return cleaned, email, text
 
 
 def utc_naive(value: datetime) -> datetime:

@@ -13,6 +13,11 @@ is there already is left as it is ("unchanged"), so importing twice changes noth
 - articles by import_key, else by slug, else by old slug;
 - comments by import_key, else by article, time, name and text.
 
+Comments pass the public form's rules on the way in, as in every import
+(common.comment_fields): one that breaks them is cleaned, or skipped when it has no text,
+and reported in a note; it never stops the import. A file whose structure is wrong (a
+missing field, a wrong type, a reference to a record it lacks) is refused whole.
+
 Database ids are not used for matching: they differ between databases, so an id-based
 key could take one site's comment for another's. New rows keep the record's import_key,
 so a later WordPress import on the new site still knows them. A photo is linked only if
@@ -47,6 +52,7 @@ from .common import (
     Report,
     TransferError,
     add_old_slug,
+    comment_fields,
     iso_utc,
     refresh_comment_counts,
     status_counts,
@@ -357,6 +363,8 @@ class JsonImporter:
         for record in comment_records:
             article = self._referenced(self._articles, record, "article")
             values = self._comment_values(record, article)
+            if values is None:
+                continue  # no text: skipped, and reported
             if (comment_id := self._existing_comment(article, values)) is not None:
                 self._comment_ids[record.number("id")] = comment_id
                 self.report.add("comments unchanged")
@@ -386,15 +394,26 @@ class JsonImporter:
             (values["created_at"], values["name"], values["text"])
         )
 
-    def _comment_values(self, record: Record, article: Article) -> dict[str, Any]:
+    def _comment_values(self, record: Record, article: Article) -> dict[str, Any] | None:
+        """The comment's columns, its fields by the form's rules; None: skipped."""
         status = record.text("status")
         if status not in set(CommentStatus):
             raise TransferError(f"{record.where}: unknown status {status!r}.")
+        fields = comment_fields(
+            record.text("name"),
+            record.text("email"),
+            record.text("text"),
+            where=record.where,
+            report=self.report,
+        )
+        if fields is None:
+            return None
+        name, email, text = fields
         return {
             "article_id": article.id,
-            "name": record.text("name"),
-            "email": record.text("email"),
-            "text": record.text("text"),
+            "name": name,
+            "email": email,
+            "text": text,
             "status": CommentStatus(status),
             "created_at": record.time("created_at"),
             "updated_at": record.time("updated_at", optional=True),
@@ -462,6 +481,8 @@ def summary(report: Report, *, dry_run: bool) -> str:
         f"{c['comments unchanged']} unchanged.",
         f"Settings: {c['settings created']} created, {c['settings unchanged']} unchanged.",
     ]
+    if c["comments skipped"]:
+        lines.append(f"Comments without text (skipped, see the notes): {c['comments skipped']}.")
     if c["photos missing"]:
         lines.append(
             "Missing photos have no files in instance/media/: copy that folder from the old "

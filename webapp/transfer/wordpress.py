@@ -12,10 +12,13 @@ the file comes from elsewhere) into plain records; `Importer` stores them. What 
   made explicit (see `clean_body`); it is stored as the Markdown source, which Markdown
   passes through and the sanitizer then reduces to the allowlist.
 - Comments of type "comment" (or "") as Comment, keyed "wordpress:<site>:comment:<id>",
-  as plain text; pingbacks and trackbacks are skipped. Names longer than the form allows
-  (WordPress allows 245 characters) are shortened to 99 characters and "…" and reported;
-  longer texts than the form allows are kept whole (an import should not lose what
-  readers wrote) and reported.
+  as plain text (HTML tags off, entities unescaped once, the address of a link shown
+  after its text when it is http(s) or mailto); pingbacks and trackbacks are skipped.
+  Names are one line. Then the public form's rules, as common.comment_fields applies
+  them to every import: a bad comment is cleaned or, without any text, skipped, and
+  reported; it never stops the import. Names longer than the form allows (WordPress
+  allows 245 characters) are shortened to 99 characters and "…"; longer texts than the
+  form allows are kept whole; addresses the form would refuse are left out.
 
 Rows whose key exists already are left as they are, so a second run changes nothing.
 """
@@ -37,7 +40,6 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ElementTree as SafeElementTree
 from sqlalchemy import select
 
-from ..comments.service import NAME_MAX, TEXT_MAX
 from ..extensions import db
 from ..formatting import excerpt
 from ..models import Article, Author, Comment, CommentStatus, utcnow
@@ -49,6 +51,7 @@ from .common import (
     TransferError,
     add_old_slug,
     clean_text,
+    comment_fields,
     one_line,
     refresh_comment_counts,
     shorten,
@@ -71,7 +74,6 @@ PUBLISHED_STATUSES = {"publish", "future"}
 SKIPPED_STATUSES = {"trash", "auto-draft"}
 TITLE_MAX = 300  # Article.title's column
 UNTITLED = "Ohne Titel"  # readers see it, so German
-ANONYMOUS = "Anonym"  # WordPress shows "Anonymous" for comments without a name
 
 
 @dataclass(frozen=True)
@@ -351,8 +353,8 @@ class Importer:
         for wxr in wanted:
             if keys[wxr.id] in existing:
                 self.report.add("comments unchanged")
-            else:
-                created.append((wxr, self._create_comment(article, wxr, keys[wxr.id])))
+            elif (comment := self._create_comment(article, wxr, keys[wxr.id])) is not None:
+                created.append((wxr, comment))
         if not created:
             return
         db.session.flush()
@@ -372,26 +374,28 @@ class Importer:
             self.report.add("other comment types")
         return False
 
-    def _create_comment(self, article: Article, wxr: WxrComment, key: str) -> Comment:
+    def _create_comment(self, article: Article, wxr: WxrComment, key: str) -> Comment | None:
+        """The comment, added to the session; None if it is skipped (reported)."""
+        fields = comment_fields(
+            # WordPress stores names HTML-escaped, like display names.
+            one_line(html.unescape(wxr.author)),
+            wxr.email,
+            comment_text(wxr.content),
+            where=f"Comment {wxr.id}",
+            report=self.report,
+            raw=wxr.author + wxr.email + wxr.content,
+        )
+        if fields is None:
+            return None
+        name, email, text = fields
         status = COMMENT_STATUSES.get(wxr.approved)
         if status is None:
             self.report.note(f"Comment {wxr.id}: unknown status {wxr.approved!r}; held as pending.")
             status = CommentStatus.PENDING
-        # WordPress stores names HTML-escaped, like display names.
-        name = one_line(html.unescape(wxr.author)) or ANONYMOUS
-        if len(name) > NAME_MAX:
-            self.report.note(f"Comment {wxr.id}: name shortened to {NAME_MAX} characters.")
-            name = shorten(name, NAME_MAX)
-        text = comment_text(wxr.content)
-        if len(text) > TEXT_MAX:
-            self.report.note(
-                f"Comment {wxr.id} has {len(text):,} characters, more than the form allows "
-                f"({TEXT_MAX:,}); kept whole."
-            )
         comment = Comment(
             article_id=article.id,
             name=name,
-            email=clean_text(wxr.email),
+            email=email,
             text=text,
             status=status,
             created_at=self._date(wxr.date_gmt, wxr.date_local) or article.published_at or utcnow(),
@@ -438,6 +442,8 @@ def summary(report: Report, export: WxrExport, *, dry_run: bool) -> str:
         f"{c['comments unchanged']} unchanged, {c['pingbacks']} pingbacks/trackbacks skipped, "
         f"{c['comments of skipped posts']} skipped with their post.",
     ]
+    if c["comments skipped"]:
+        lines.append(f"Comments without text (skipped, see the notes): {c['comments skipped']}.")
     if c["other comment types"]:
         lines.append(f"Comments of other types (not imported): {c['other comment types']}.")
     if c["posts auto-draft"]:

@@ -98,12 +98,16 @@ def run_gunicorn(databases):
     """servers.run_gunicorn on a database of its own: `with run_gunicorn(tmp) as server`."""
 
     @contextmanager
-    def run(instance: Path, *args, **kwargs) -> Iterator[servers.LiveServer]:
-        url = databases.empty(instance)
+    def run(
+        instance: Path, *args, database_url: str | None = None, **kwargs
+    ) -> Iterator[servers.LiveServer]:
+        """A new database, or `database_url`: another server's, to serve the same site."""
+        url = database_url or databases.empty(instance)
         try:
             with servers.run_gunicorn(instance, *args, database_url=url, **kwargs) as server:
                 yield server
         finally:
-            databases.drop(url)
+            if database_url is None:
+                databases.drop(url)
 
     return run

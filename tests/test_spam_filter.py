@@ -100,17 +100,8 @@ def test_genuine_comments_held_meet_the_goal(measured):
     assert share_held(judged, "ham") <= 0.01
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured 94.0 % (236 of 251), the goal is 95 %; see the README's “Spam, measured”",
-)
-def test_spam_held_meets_the_goal(measured):
-    """The issue's goal: at least 95 % of spam held, with the default settings."""
-    judged, _report = measured
-    assert share_held(judged, "spam") >= 0.95
-
-
 def test_the_readme_shows_what_the_report_measures(measured):
+    """The README's figures, the spam goal's "not met" included, are what is measured now."""
     _judged, text = measured
     tables = text.split("\n\n")
     held, layers = tables[1], tables[2]

@@ -34,9 +34,7 @@ def integrity(path: Path) -> str:
 def copy_database(source: Path, target: Path) -> None:
     """SQLite's online backup: a consistent copy even while workers write."""
     with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
-        live.execute(
-            f"PRAGMA busy_timeout = {int(current_app.config['LOCK_TIMEOUT'] * 1000)}"
-        )
+        live.execute(f"PRAGMA busy_timeout = {int(current_app.config['LOCK_TIMEOUT'] * 1000)}")
         live.backup(copy, pages=1024)
     copy.close()
     live.close()

@@ -6,15 +6,21 @@ FLASK  := $(BIN)/flask --app wsgi
 CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test bench lint format translations system-packages clean
+.PHONY: run test test-sqlite test-postgresql bench lint format translations system-packages clean
 
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: $(VENV)/.installed $(COMPILED) system-packages
+# The whole suite twice: on SQLite, then on a PostgreSQL server the tests start on loopback.
+test: test-sqlite test-postgresql
+
+test-sqlite: $(VENV)/.installed $(COMPILED) system-packages
 	$(BIN)/pytest
+
+test-postgresql: $(VENV)/.installed $(COMPILED) system-packages
+	ZIRKEL_TEST_DATABASE=postgresql $(BIN)/pytest
 
 # Load-tests Zirkel on this machine (wrk, nginx; see bench/README.md); 3–4 minutes.
 bench: $(VENV)/.installed $(COMPILED)
@@ -47,12 +53,13 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --width 100
 	rm webapp/translations/messages.pot
 
-# Browser tests drive Debian's Chromium, live tests start nginx: install them when
-# missing (as root), or say what to install.
+# Browser tests drive Debian's Chromium, live tests start nginx, the second pass starts
+# PostgreSQL: install them when missing (as root), or say what to install.
 system-packages:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

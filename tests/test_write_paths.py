@@ -125,6 +125,25 @@ def test_the_edit_refuses_what_the_public_form_refuses(
     assert db.session.scalars(select(AuditEntry)).all() == []
 
 
+def test_an_imported_comment_without_an_address_can_be_edited_and_keep_none(client, moderated):
+    """WordPress comments may have no e-mail address; the edit must not demand one."""
+    article, _comment = moderated
+    imported = make_comment(article, name="Aus WordPress", email="", text="Tippfeler")
+    page = soup(client.get(f"{QUEUE}/{imported.id}/bearbeiten"))
+    assert not page.find("input", {"name": "email"}).has_attr("required")
+
+    response = edit(client, imported, text="Tippfehler")
+
+    assert response.status_code == 303
+    stored = comments()[1]
+    assert (stored.email, stored.text) == ("", "Tippfehler")
+    # Whoever gives an address gets it checked; one that had an address must keep one.
+    assert edit(client, stored, email="kaputt@").status_code == 422
+    with_address = comments()[0]
+    assert with_address.email
+    assert edit(client, with_address, email="").status_code == 422
+
+
 def test_markup_a_moderator_types_is_text_everywhere(client, moderated):
     article, comment = moderated
     name = "<script>alert('n')</script>"

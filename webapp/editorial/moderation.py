@@ -33,9 +33,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import event, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from wtforms.validators import Optional
 
 from ..comments import service, spamfilter
-from ..comments.forms import CommentForm
+from ..comments.forms import CommentForm, Filled
 from ..database import writing
 from ..extensions import csrf, db
 from ..htmx import is_htmx, is_partial, vary_on_htmx
@@ -470,6 +471,12 @@ class ModerationCommentForm(CommentForm):
         # CommentForm uses a session-less token for readers; moderators have a session.
         csrf_class = FlaskForm.Meta.csrf_class
 
+    def allow_empty_email(self) -> None:
+        """Comments imported from WordPress may have no address; an edit may keep none."""
+        kept = [v for v in self.email.validators if not isinstance(v, Filled)]
+        self.email.validators = [Optional(), *kept]
+        self.email.flags.required = False
+
 
 @bp.route("/kommentare/<int:comment_id>/bearbeiten", methods=["GET", "POST"])
 @moderators_only
@@ -478,6 +485,8 @@ def edit_comment(comment_id: int):
     filters = QueueFilter.from_request()
     comment = get_comment(comment_id)
     form = ModerationCommentForm(obj=comment)
+    if not comment.email:
+        form.allow_empty_email()
     if form.validate_on_submit():
         new = {"name": form.name.data, "email": form.email.data, "text": form.text.data}
         with writing():

@@ -116,8 +116,8 @@ def test_spam_report_command_prints_the_tables(app, runner):
     result = runner.invoke(args=["spam-report", "--folds", "3"])
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation" in result.output
-    assert re.search(r"\| Spam, all \| \d+ \| 251 \|", result.output)
-    assert re.search(r"\| Genuine, en \| \d+ \| 71 \|", result.output)
+    assert re.search(r"\| Spam, all \| \d+ \| 351 \|", result.output)
+    assert re.search(r"\| Genuine, en \| \d+ \| 116 \|", result.output)
     assert "| spam filter |" in result.output
 
 
@@ -257,26 +257,26 @@ def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(client, article, 
 def test_approving_teaches_genuine_and_a_change_of_mind_moves_the_counts(
     client, article, moderator
 ):
-    post_comment(client, article, name="Erika Muster", text="Hallo")  # “hallo”: spam words
-    comment_id = stored("Hallo").id
-    assert stored("Hallo").status == "pending"
-    assert counts("(messages)", "hallo") == {}
+    post_comment(client, article, name="Erika Muster", text="Super Beitrag!")  # spam praise
+    comment_id = stored("Super Beitrag!").id
+    assert stored("Super Beitrag!").status == "pending"
+    assert counts("(messages)", "beitrag") == {}
 
     moderate(client, comment_id, "freigeben")
-    assert stored("Hallo").learned_as == "ham"
-    assert counts("(messages)", "hallo", "name:erika") == {
+    assert stored("Super Beitrag!").learned_as == "ham"
+    assert counts("(messages)", "beitrag", "name:erika") == {
         "(messages)": (0, 1),
-        "hallo": (0, 1),
+        "beitrag": (0, 1),
         "name:erika": (0, 1),
     }
 
     moderate(client, comment_id, "spam")
-    assert stored("Hallo").learned_as == "spam"
-    assert counts("(messages)", "hallo") == {"(messages)": (1, 0), "hallo": (1, 0)}
+    assert stored("Super Beitrag!").learned_as == "spam"
+    assert counts("(messages)", "beitrag") == {"(messages)": (1, 0), "beitrag": (1, 0)}
 
     moderate(client, comment_id, "freigeben")
     moderate(client, comment_id, "loeschen")  # deleting teaches nothing
-    assert counts("(messages)", "hallo") == {"(messages)": (0, 1), "hallo": (0, 1)}
+    assert counts("(messages)", "beitrag") == {"(messages)": (0, 1), "beitrag": (0, 1)}
 
 
 def test_approving_a_comment_nobody_held_teaches_nothing(client, article, moderator):

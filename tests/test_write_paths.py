@@ -20,7 +20,7 @@ from editorial_helpers import login, make_user
 from sqlalchemy import select
 
 from factories import make_article, make_comment
-from helpers import HTMX, soup
+from helpers import HTMX, post_comment, soup
 from webapp.extensions import db
 from webapp.models import Article, AuditEntry, Comment, Role
 
@@ -142,6 +142,17 @@ def test_an_imported_comment_without_an_address_can_be_edited_and_keep_none(clie
     with_address = comments()[0]
     assert with_address.email
     assert edit(client, with_address, email="").status_code == 422
+
+
+def test_after_an_edit_the_duplicate_check_compares_with_the_new_text(client, moderated):
+    article, _comment = moderated
+    assert post_comment(client, article, name="Otto", text="Erste Fassung").status_code == 200
+    posted = next(c for c in comments() if c.text == "Erste Fassung")
+
+    assert edit(client, posted, text="Zweite Fassung").status_code == 303
+
+    assert post_comment(client, article, name="Otto", text="Zweite Fassung").status_code == 409
+    assert post_comment(client, article, name="Otto", text="Erste Fassung").status_code == 200
 
 
 def test_markup_a_moderator_types_is_text_everywhere(client, moderated):

@@ -14,6 +14,7 @@ from ..database import writing
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus, utcnow
 from ..site_settings import Moderation
+from .guard import fingerprint
 
 NAME_MAX = 100
 EMAIL_MAX = 254  # RFC 5321's limit for a whole address
@@ -189,6 +190,9 @@ def edit_comment(comment: Comment, *, name: str, email: str, text: str) -> None:
     Call inside `writing()`.
     """
     comment.name, comment.email, comment.text = name, email, text
+    if comment.fingerprint:
+        # The duplicate check compares with what the comment says now.
+        comment.fingerprint = fingerprint(comment.article_id, text)
     comment.updated_at = utcnow()
     if comment.status == CommentStatus.VISIBLE:
         _touch_comments(comment.article_id, count_change=0)

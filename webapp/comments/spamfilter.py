@@ -11,10 +11,9 @@ worker for a few dozen lines of arithmetic, and the arithmetic below is all ther
 Features are what generalises beyond one corpus: words of the text, name and mailbox;
 the words of linked hosts (not their top-level domain); the number of links; phone
 numbers, e-mail addresses, wallet addresses, handles and markup in the text; symbols,
-shouting and length. The e-mail address's domain is left out on purpose: in the starter
-corpus every genuine address is at example.org/.net/.com and every spam address at a
-.test/.invalid/.example placeholder, so it would only teach the filter the corpus's
-placeholders (and flatter its figures); whether that domain is linked in the text counts.
+shouting and length. The e-mail address's domain is left out on purpose: the starter
+corpus's addresses are placeholders (example.org, .test, .invalid …), so it would only
+teach the filter those placeholders; whether that domain is linked in the text counts.
 """
 
 from __future__ import annotations

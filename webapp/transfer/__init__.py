@@ -5,8 +5,10 @@ flask --app wsgi export [FILE]          (standard output without FILE)
 flask --app wsgi import-json [--dry-run] FILE
 
 Each import runs in one transaction: it is stored whole, or (on an error, or with
---dry-run) not at all. A comment that breaks the public form's rules is no such error:
-it is cleaned, or skipped when it has no text, and reported in a note (common.py). See
+--dry-run) not at all. A comment that breaks the public form's rules is no such error,
+nor an article or author that breaks the editorial forms': it is cleaned, or skipped when
+it cannot be made valid (a comment without text, an article without a title), and
+reported in a note (common.py). See
 wordpress.py and jsonfile.py for what is kept and how rows are recognised, so that
 running an import twice changes nothing.
 """

@@ -20,6 +20,25 @@ refusing a migration from WordPress for one odd comment out of thousands helps n
 
 Markup stays text: comments are stored as plain text and shown escaped, like every
 reader's. Comments have no URL field; WordPress's author URL is not imported.
+
+Articles and authors pass the editorial forms' rules (webapp/editorial/forms.py) the same
+way, field by field (`Cleaner`), and every change is a note naming the record and field:
+
+- Unicode as NFC, CR LF and CR as LF, control characters removed (reported), outer white
+  space off where the form strips it (not in a body or a bio, which are Markdown);
+- a title, author name, alternative text, caption or photo credit longer than the form
+  allows (their columns have the same size) is shortened to fit, ending in "…"; a
+  teaser longer than the form allows is kept whole, as a comment's text is;
+- a slug the form would refuse (lower-case letters, digits and single hyphens, at most
+  200) is made into one as the editor does, from itself or else from the title or name;
+  an import key with control characters or over 300 characters is left out;
+- an article whose title is empty or only invisible characters cannot be made valid and
+  is skipped with its comments (WordPress, which allows untitled posts, calls it
+  "Ohne Titel" instead); an author without a name is called "Anonym"; an article without
+  text or a photo without alternative text is imported as it is, and reported.
+
+Bodies and bios stay Markdown and are rendered and sanitized as every editor's are
+(models.py, text.py): cleaning takes out control characters only.
 """
 
 from __future__ import annotations
@@ -37,15 +56,27 @@ from sqlalchemy import func, select, update
 
 from ..comments.forms import is_blank
 from ..comments.service import EMAIL_MAX, NAME_MAX, TEXT_MAX
+from ..editorial.forms import SLUG
 from ..extensions import db
 from ..models import Article, ArticleSlug, Comment, CommentStatus, utcnow
 from ..slugs import unique_article_slug
+from ..text import make_slug
 
 # Control characters (Unicode category Cc) other than tab and line feed: NUL, escape,
 # backspace … have no business in stored text and break some terminals and feeds.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 BATCH = 500  # values per IN (…): well below every database's limit on bound parameters
 ANONYMOUS = "Anonym"  # WordPress shows "Anonymous" for comments without a name
+
+# The editorial forms' limits (editorial/forms.py); the String(n) columns have the same.
+TITLE_MAX = 300
+TEASER_MAX = 500  # a Text column: longer teasers are kept
+PHOTO_ALT_MAX = 300
+PHOTO_CAPTION_MAX = 500
+PHOTO_CREDIT_MAX = 300
+AUTHOR_NAME_MAX = 200
+SLUG_MAX = 200
+KEY_MAX = 300  # import_key: no form, its column
 
 
 class TransferError(Exception):
@@ -131,6 +162,85 @@ def comment_fields(
         report.note(f"{where}: the e-mail address is not valid; left out.")
         email = ""
     return cleaned, email, text
+
+
+class Cleaner:
+    """The fields of one article or author by the editorial forms' rules, cleaned where
+    they break one, every change a note (see the module's docstring). `where` names the
+    record in notes ("articles[3]", "Post 7").
+    """
+
+    def __init__(self, where: str, report: Report) -> None:
+        self.where = where
+        self.report = report
+
+    def _clean(self, value: str, field: str) -> str:
+        if has_controls(value):
+            self.report.note(f"{self.where}: control characters removed from the {field}.")
+        return clean_text(value)
+
+    def line(self, value: str, field: str, limit: int, *, collapse: bool = False) -> str:
+        """A field the form strips and limits, in a column of that size: shortened to fit.
+
+        `collapse` makes every run of white space one space (WordPress titles and names).
+        """
+        cleaned = self._clean(value, field)
+        cleaned = " ".join(cleaned.split()) if collapse else cleaned.strip()
+        if len(cleaned) > limit:
+            self.report.note(f"{self.where}: {field} shortened to {limit} characters.")
+            cleaned = shorten(cleaned, limit)
+        return cleaned
+
+    def text(self, value: str, field: str, *, limit: int | None = None, strip: bool = True) -> str:
+        """A field in a Text column: kept whole when longer than the form allows, reported."""
+        cleaned = self._clean(value, field)
+        if strip:
+            cleaned = cleaned.strip()
+        if limit is not None and len(cleaned) > limit:
+            self.report.note(
+                f"{self.where}: the {field} has {len(cleaned):,} characters, more than the "
+                f"form allows ({limit:,}); kept whole."
+            )
+        return cleaned
+
+    def slug(self, value: str, fallback: str, default: str) -> str:
+        """The slug if the form would take it, else one made as the editor makes them:
+        from the value, else from `fallback` (the title, the name), else `default`."""
+        if SLUG.fullmatch(value) and len(value) <= SLUG_MAX:
+            return value
+        slug = (
+            make_slug(clean_text(value), max_length=SLUG_MAX)
+            or make_slug(clean_text(fallback))
+            or default
+        )
+        self.report.note(
+            f"{self.where}: the slug {shorten(value, 60)!r} is not valid; {slug!r} instead."
+        )
+        return slug
+
+    def old_slug(self, value: str) -> str | None:
+        """An old slug as the form would take it, made into one if it is not; None: none."""
+        if SLUG.fullmatch(value) and len(value) <= SLUG_MAX:
+            return value
+        slug = make_slug(clean_text(value), max_length=SLUG_MAX) or None
+        instead = "skipped" if slug is None else f"{slug!r} instead"
+        self.report.note(
+            f"{self.where}: the old slug {shorten(value, 60)!r} is not valid; {instead}."
+        )
+        return slug
+
+    def key(self, value: str | None) -> str | None:
+        return clean_import_key(value, where=self.where, report=self.report)
+
+
+def clean_import_key(value: str | None, *, where: str, report: Report) -> str | None:
+    """An import key as the database can store and find it; None (reported) if it cannot."""
+    if value is None:
+        return None
+    if has_controls(value) or len(value) > KEY_MAX or is_blank(value):
+        report.note(f"{where}: the import_key is not valid; left out.")
+        return None
+    return value
 
 
 def utc_naive(value: datetime) -> datetime:

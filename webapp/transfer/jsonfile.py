@@ -15,8 +15,11 @@ is there already is left as it is ("unchanged"), so importing twice changes noth
 
 Comments pass the public form's rules on the way in, as in every import
 (common.comment_fields): one that breaks them is cleaned, or skipped when it has no text,
-and reported in a note; it never stops the import. A file whose structure is wrong (a
-missing field, a wrong type, a reference to a record it lacks) is refused whole.
+and reported in a note; it never stops the import. Articles and authors pass the
+editorial forms' rules the same way (common.Cleaner): their fields are cleaned and
+reported, and an article without a title is skipped with its comments. A file whose
+structure is wrong (a missing field, a wrong type, a reference to a record it lacks) is
+refused whole.
 
 Database ids are not used for matching: they differ between databases, so an id-based
 key could take one site's comment for another's. New rows keep the record's import_key,
@@ -36,6 +39,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
+from ..comments.forms import is_blank
 from ..extensions import db
 from ..media import file_name, media_folder
 from ..models import (
@@ -48,11 +52,22 @@ from ..models import (
     SiteSetting,
     utcnow,
 )
+from ..slugs import unique_article_slug, unique_author_slug
 from .common import (
+    ANONYMOUS,
+    AUTHOR_NAME_MAX,
+    PHOTO_ALT_MAX,
+    PHOTO_CAPTION_MAX,
+    PHOTO_CREDIT_MAX,
+    TEASER_MAX,
+    TITLE_MAX,
+    Cleaner,
     Report,
     TransferError,
     add_old_slug,
+    clean_import_key,
     comment_fields,
+    has_controls,
     iso_utc,
     refresh_comment_counts,
     status_counts,
@@ -252,7 +267,9 @@ class JsonImporter:
         self.report = Report()
         self._photos: dict[str, Photo | None] = {}  # by key; None: files missing
         self._authors: dict[int, Author] = {}  # by id in the file
+        self._new_authors: set[int] = set()  # ids here of authors this import created
         self._articles: dict[int, Article] = {}
+        self._skipped_articles: set[int] = set()  # ids in the file of articles skipped
         self._new_articles: set[int] = set()  # ids here of articles this import created
         self._comment_ids: dict[int, int] = {}  # id in the file -> id here
         # Per article that was here before: its comments' ids by (created_at, name, text).
@@ -298,69 +315,118 @@ class JsonImporter:
         key = record.text("photo", optional=True)
         if key is None:
             return None
+        if not _PHOTO_KEY.fullmatch(key):
+            self.report.note(f"{record.where}: the photo key {key[:70]!r} is not valid; left out.")
+            return None
         if key not in self._photos:  # not in the file's list: perhaps here already
             self._photos[key] = db.session.scalar(select(Photo).where(Photo.key == key))
         return self._photos[key]
 
     def _import_author(self, record: Record) -> None:
-        import_key = record.text("import_key", optional=True)
-        slug = record.text("slug")
-        author = _by_import_key(Author, import_key) or db.session.scalar(
-            select(Author).where(Author.slug == slug)
-        )
+        clean = Cleaner(record.where, self.report)
+        import_key = clean.key(record.text("import_key", optional=True))
+        slug = clean.slug(record.text("slug"), record.text("name"), "autor")
+        author = _by_import_key(Author, import_key)
+        if author is None:
+            author = db.session.scalar(select(Author).where(Author.slug == slug))
+            if author is not None and author.id in self._new_authors:
+                # Another record of this file whose slug was made the same: not this one.
+                author, slug = None, unique_author_slug(slug)
         if author is None:
             author = Author(
-                name=record.text("name"),
+                name=self._author_name(record, clean),
                 slug=slug,
-                bio=record.text("bio"),
+                bio=clean.text(record.text("bio"), "bio", strip=False),
                 photo=self._photo(record),
                 import_key=import_key,
             )
             db.session.add(author)
             db.session.flush()
+            self._new_authors.add(author.id)
             self.report.add("authors created")
         else:
             self.report.add("authors unchanged")
         self._authors[record.number("id")] = author
 
+    def _author_name(self, record: Record, clean: Cleaner) -> str:
+        name = clean.line(record.text("name"), "name", AUTHOR_NAME_MAX)
+        if is_blank(name):
+            self.report.note(f"{record.where}: the name is empty or invisible; {ANONYMOUS!r}.")
+            return ANONYMOUS
+        return name
+
     def _import_article(self, record: Record) -> None:
-        article = self._existing_article(record)
+        clean = Cleaner(record.where, self.report)
+        import_key = clean.key(record.text("import_key", optional=True))
+        slug = clean.slug(record.text("slug"), record.text("title"), "artikel")
+        article = _by_import_key(Article, import_key)
         if article is None:
-            article = Article(
-                slug=record.text("slug"),
-                title=record.text("title"),
-                teaser=record.text("teaser"),
-                body=record.text("body"),
-                photo=self._photo(record),
-                photo_alt=record.text("photo_alt"),
-                photo_caption=record.text("photo_caption"),
-                photo_credit=record.text("photo_credit"),
-                comments_open=record.flag("comments_open"),
-                published_at=record.time("published_at", optional=True),
-                author=self._referenced(self._authors, record, "author"),
-                import_key=record.text("import_key", optional=True),
-            )
-            db.session.add(article)
-            db.session.flush()
-            self._new_articles.add(article.id)
-            self.report.add("articles created")
+            article = self._article_by_slug(slug)
+            if article is not None and article.id in self._new_articles:
+                # Another record of this file whose slug was made the same: not this one.
+                article, slug = None, unique_article_slug(slug)
+        if article is None:
+            article = self._create_article(record, clean, slug, import_key)
+            if article is None:
+                self._skipped_articles.add(record.number("id"))
+                return
         else:
             self.report.add("articles unchanged")
-        for slug in record.strings("old_slugs"):
-            add_old_slug(article, slug, self.report)
+        for old_slug in record.strings("old_slugs"):
+            if (old_slug := clean.old_slug(old_slug)) is not None:
+                add_old_slug(article, old_slug, self.report)
         self._articles[record.number("id")] = article
 
-    def _existing_article(self, record: Record) -> Article | None:
-        slug = record.text("slug")
-        return (
-            _by_import_key(Article, record.text("import_key", optional=True))
-            or db.session.scalar(select(Article).where(Article.slug == slug))
-            or db.session.scalar(select(Article).join(ArticleSlug).where(ArticleSlug.slug == slug))
+    def _create_article(
+        self, record: Record, clean: Cleaner, slug: str, import_key: str | None
+    ) -> Article | None:
+        """A new article, its fields by the editorial form's rules; None: skipped."""
+        title = clean.line(record.text("title"), "title", TITLE_MAX)
+        if is_blank(title):
+            self.report.note(f"{record.where} has no title; skipped, and its comments with it.")
+            self.report.add("articles skipped")
+            return None
+        body = clean.text(record.text("body"), "body", strip=False)
+        if is_blank(body):
+            self.report.note(f"{record.where} has no text; imported as it is.")
+        photo = self._photo(record)
+        photo_alt = clean.line(record.text("photo_alt"), "photo_alt", PHOTO_ALT_MAX)
+        if photo is not None and not photo_alt:
+            self.report.note(f"{record.where}: the photo has no alternative text; add one.")
+        article = Article(
+            slug=slug,
+            title=title,
+            teaser=clean.text(record.text("teaser"), "teaser", limit=TEASER_MAX),
+            body=body,
+            photo=photo,
+            photo_alt=photo_alt,
+            photo_caption=clean.line(
+                record.text("photo_caption"), "photo_caption", PHOTO_CAPTION_MAX
+            ),
+            photo_credit=clean.line(record.text("photo_credit"), "photo_credit", PHOTO_CREDIT_MAX),
+            comments_open=record.flag("comments_open"),
+            published_at=record.time("published_at", optional=True),
+            author=self._referenced(self._authors, record, "author"),
+            import_key=import_key,
+        )
+        db.session.add(article)
+        db.session.flush()
+        self._new_articles.add(article.id)
+        self.report.add("articles created")
+        return article
+
+    @staticmethod
+    def _article_by_slug(slug: str) -> Article | None:
+        return db.session.scalar(select(Article).where(Article.slug == slug)) or db.session.scalar(
+            select(Article).join(ArticleSlug).where(ArticleSlug.slug == slug)
         )
 
     def _import_comments(self, comment_records: list[Record]) -> None:
         created: list[tuple[Record, Comment]] = []
         for record in comment_records:
+            if record.number("article") in self._skipped_articles:
+                self.report.add("comments of skipped articles")
+                continue
             article = self._referenced(self._articles, record, "article")
             values = self._comment_values(record, article)
             if values is None:
@@ -417,7 +483,9 @@ class JsonImporter:
             "status": CommentStatus(status),
             "created_at": record.time("created_at"),
             "updated_at": record.time("updated_at", optional=True),
-            "import_key": record.text("import_key", optional=True),
+            "import_key": clean_import_key(
+                record.text("import_key", optional=True), where=record.where, report=self.report
+            ),
         }
 
     def _import_settings(self) -> None:
@@ -427,6 +495,8 @@ class JsonImporter:
         for key, value in settings.items():
             if len(key) > 50:
                 raise TransferError(f"settings: the name {key!r} is too long.")
+            if has_controls(key):
+                raise TransferError(f"settings: the name {key!r} has control characters.")
             if db.session.get(SiteSetting, key) is not None:
                 self.report.add("settings unchanged")
             else:
@@ -483,6 +553,11 @@ def summary(report: Report, *, dry_run: bool) -> str:
     ]
     if c["comments skipped"]:
         lines.append(f"Comments without text (skipped, see the notes): {c['comments skipped']}.")
+    if c["articles skipped"]:
+        lines.append(
+            f"Articles without a title (skipped, see the notes): {c['articles skipped']}, "
+            f"with {c['comments of skipped articles']} comments."
+        )
     if c["photos missing"]:
         lines.append(
             "Missing photos have no files in instance/media/: copy that folder from the old "

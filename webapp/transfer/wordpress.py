@@ -11,6 +11,12 @@ the file comes from elsewhere) into plain records; `Importer` stores them. What 
   (no photos are downloaded) and shortcode tags, with WordPress's automatic paragraphs
   made explicit (see `clean_body`); it is stored as the Markdown source, which Markdown
   passes through and the sanitizer then reduces to the allowlist.
+- Titles, author names, bodies and teasers pass the editorial forms' rules as in every
+  import (common.Cleaner): control characters are removed, overlong titles and names
+  shortened, an overlong excerpt kept, and each of these reported in a note. A post
+  without a title, or with only invisible characters in it, is called "Ohne Titel"
+  (WordPress allows untitled posts); an author without a visible display name is called
+  by their login.
 - Comments of type "comment" (or "") as Comment, keyed "wordpress:<site>:comment:<id>",
   as plain text (HTML tags off, entities unescaped once, the address of a link shown
   after its text when it is http(s) or mailto); pingbacks and trackbacks are skipped.
@@ -40,13 +46,19 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ElementTree as SafeElementTree
 from sqlalchemy import select
 
+from ..comments.forms import is_blank
 from ..extensions import db
 from ..formatting import excerpt
 from ..models import Article, Author, Comment, CommentStatus, utcnow
 from ..slugs import unique_article_slug, unique_author_slug
 from ..text import make_slug
 from .common import (
+    ANONYMOUS,
+    AUTHOR_NAME_MAX,
     BATCH,
+    TEASER_MAX,
+    TITLE_MAX,
+    Cleaner,
     Report,
     TransferError,
     add_old_slug,
@@ -54,7 +66,6 @@ from .common import (
     comment_fields,
     one_line,
     refresh_comment_counts,
-    shorten,
     status_counts,
 )
 
@@ -72,7 +83,6 @@ COMMENT_STATUSES = {
 PUBLISHED_STATUSES = {"publish", "future"}
 # Trashed posts are gone from the WordPress site; auto-drafts are empty editor sessions.
 SKIPPED_STATUSES = {"trash", "auto-draft"}
-TITLE_MAX = 300  # Article.title's column
 UNTITLED = "Ohne Titel"  # readers see it, so German
 
 
@@ -280,8 +290,7 @@ class Importer:
         key = self.key("author", login)
         author = db.session.scalar(select(Author).where(Author.import_key == key))
         if author is None:
-            # WordPress stores display names HTML-escaped ("A &amp; B").
-            name = shorten(one_line(html.unescape(display_name)), 200) or login
+            name = self._author_name(login, display_name)
             slug = make_slug(name) or make_slug(login) or "autor"
             author = Author(name=name, slug=unique_author_slug(slug), bio="", import_key=key)
             db.session.add(author)
@@ -292,10 +301,25 @@ class Importer:
         self._authors[login] = author
         return author
 
+    def _author_name(self, login: str, display_name: str) -> str:
+        """The display name by the author form's rules, else the login."""
+        clean = Cleaner(f"Author {login!r}", self.report)
+        # WordPress stores display names HTML-escaped ("A &amp; B").
+        name = clean.line(html.unescape(display_name), "name", AUTHOR_NAME_MAX, collapse=True)
+        if not is_blank(name):
+            return name
+        name = one_line(login)[:AUTHOR_NAME_MAX]
+        name = ANONYMOUS if is_blank(name) else name
+        if display_name.strip():
+            self.report.note(f"Author {login!r}: the name has only invisible characters; {name!r}.")
+        return name
+
     def _create_article(self, post: WxrPost, key: str) -> Article:
-        title = self._title(post)
+        clean = Cleaner(f"Post {post.id}", self.report)
+        title = self._title(post, clean)
         slug = make_slug(unquote(post.name)) or make_slug(title) or f"beitrag-{post.id}"
-        body = clean_body(post.content)
+        # Control characters out (reported) before the body is cleaned of WordPress markup.
+        body = clean_body(clean.text(post.content, "text", strip=False))
         if images := len(_IMG.findall(post.content)):
             self.report.add("images left out", images)
         article = Article(
@@ -307,7 +331,11 @@ class Importer:
             author=self._author(post.creator, post.creator),
             import_key=key,
         )
-        article.teaser = teaser(post.excerpt, article.body_html)
+        article.teaser = clean.text(
+            teaser(clean.text(post.excerpt, "excerpt", strip=False), article.body_html),
+            "teaser",
+            limit=TEASER_MAX,
+        )
         db.session.add(article)
         db.session.flush()
         self.report.add("articles created")
@@ -319,15 +347,13 @@ class Importer:
             self.report.add("articles published")
         return article
 
-    def _title(self, post: WxrPost) -> str:
+    def _title(self, post: WxrPost, clean: Cleaner) -> str:
         # The export escapes titles once more than the text ("Radwege &amp; Busse").
-        title = one_line(html.unescape(post.title))
-        if not title:
+        title = clean.line(html.unescape(post.title), "title", TITLE_MAX, collapse=True)
+        if is_blank(title):
             self.report.note(f"Post {post.id} has no title; it is called {UNTITLED!r}.")
             return UNTITLED
-        if len(title) > TITLE_MAX:
-            self.report.note(f"Post {post.id}: title shortened to {TITLE_MAX} characters.")
-        return shorten(title, TITLE_MAX)
+        return title
 
     def _published_at(self, post: WxrPost) -> datetime | None:
         if post.status not in PUBLISHED_STATUSES:

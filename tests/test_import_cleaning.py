@@ -20,6 +20,8 @@ from helpers import soup
 from webapp.extensions import db
 from webapp.models import Article, ArticleSlug, Author, Comment
 from webapp.transfer import common
+from wxr import post as wxr_post
+from wxr import wp_author, wxr
 
 # --- flask import-json ---------------------------------------------------------------------
 
@@ -274,53 +276,16 @@ def test_the_limits_are_the_forms_and_the_columns(app):
 # --- flask import-wordpress ----------------------------------------------------------------
 
 
-def wxr(*items: str, authors: str = "") -> str:
-    return f"""<?xml version="1.0" encoding="UTF-8" ?>
-<rss version="2.0"
-    xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
-    xmlns:content="http://purl.org/rss/1.0/modules/content/"
-    xmlns:dc="http://purl.org/dc/elements/1.1/"
-    xmlns:wp="http://wordpress.org/export/1.2/">
-<channel>
-  <title>Testblog</title>
-  <link>https://test.example</link>
-  <wp:wxr_version>1.2</wp:wxr_version>
-  <wp:base_site_url>https://test.example/</wp:base_site_url>
-  {authors}
-  {"".join(items)}
-</channel>
-</rss>
-"""
-
-
-def wp_author(login: str, display_name: str) -> str:
-    return f"""<wp:author>
-  <wp:author_login><![CDATA[{login}]]></wp:author_login>
-  <wp:author_display_name><![CDATA[{display_name}]]></wp:author_display_name>
-</wp:author>"""
-
-
-def post(
-    post_id: int,
-    *,
-    title: str,
-    content: str = "Text.",
-    excerpt: str = "",
-    creator: str = "redaktion",
-) -> str:
-    return f"""<item>
-  <title><![CDATA[{title}]]></title>
-  <dc:creator><![CDATA[{creator}]]></dc:creator>
-  <content:encoded><![CDATA[{content}]]></content:encoded>
-  <excerpt:encoded><![CDATA[{excerpt}]]></excerpt:encoded>
-  <wp:post_id>{post_id}</wp:post_id>
-  <wp:post_date><![CDATA[2024-03-01 10:{post_id:02d}:00]]></wp:post_date>
-  <wp:post_date_gmt><![CDATA[2024-03-01 09:{post_id:02d}:00]]></wp:post_date_gmt>
-  <wp:comment_status><![CDATA[open]]></wp:comment_status>
-  <wp:post_name><![CDATA[beitrag-{post_id}]]></wp:post_name>
-  <wp:status><![CDATA[publish]]></wp:status>
-  <wp:post_type><![CDATA[post]]></wp:post_type>
-</item>"""
+def post(post_id: int, **fields) -> str:
+    """A post with a name and a minute of its own."""
+    minute = f"{post_id:02d}:00"
+    return wxr_post(
+        post_id,
+        name=f"beitrag-{post_id}",
+        date=f"2024-03-01 10:{minute}",
+        date_gmt=f"2024-03-01 09:{minute}",
+        **fields,
+    )
 
 
 def test_wordpress_import_cleans_and_reports_titles_names_and_texts(app, runner, client, tmp_path):

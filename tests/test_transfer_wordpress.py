@@ -13,6 +13,7 @@ from factories import make_article
 from helpers import soup
 from webapp.extensions import db
 from webapp.models import Article, ArticleSlug, Author, Comment, CommentStatus
+from wxr import post, wp_comment, wxr
 
 EXPORT = Path(__file__).parent / "data" / "wordpress-export.xml"
 SITE = "https://blog.example.org"
@@ -284,74 +285,6 @@ def test_a_taken_slug_gets_a_number(runner):
 
 
 # --- Files written by the tests ----------------------------------------------------------
-
-
-def wxr(*items: str, authors: str = "") -> str:
-    """A small WXR 1.2 file around the items."""
-    return f"""<?xml version="1.0" encoding="UTF-8" ?>
-<rss version="2.0"
-    xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
-    xmlns:content="http://purl.org/rss/1.0/modules/content/"
-    xmlns:dc="http://purl.org/dc/elements/1.1/"
-    xmlns:wp="http://wordpress.org/export/1.2/">
-<channel>
-  <title>Testblog</title>
-  <link>https://test.example</link>
-  <wp:wxr_version>1.2</wp:wxr_version>
-  <wp:base_site_url>https://test.example/</wp:base_site_url>
-  {authors}
-  {"".join(items)}
-</channel>
-</rss>
-"""
-
-
-def post(
-    post_id: int,
-    *comments: str,
-    title: str = "Ein Beitrag",
-    name: str = "",
-    status: str = "publish",
-    date: str = "2024-03-01 10:00:00",
-    date_gmt: str = "2024-03-01 09:00:00",
-    creator: str = "redaktion",
-    content: str = "Text.",
-) -> str:
-    return f"""<item>
-  <title><![CDATA[{title}]]></title>
-  <dc:creator><![CDATA[{creator}]]></dc:creator>
-  <content:encoded><![CDATA[{content}]]></content:encoded>
-  <excerpt:encoded><![CDATA[]]></excerpt:encoded>
-  <wp:post_id>{post_id}</wp:post_id>
-  <wp:post_date><![CDATA[{date}]]></wp:post_date>
-  <wp:post_date_gmt><![CDATA[{date_gmt}]]></wp:post_date_gmt>
-  <wp:comment_status><![CDATA[open]]></wp:comment_status>
-  <wp:post_name><![CDATA[{name}]]></wp:post_name>
-  <wp:status><![CDATA[{status}]]></wp:status>
-  <wp:post_type><![CDATA[post]]></wp:post_type>
-  {"".join(comments)}
-</item>"""
-
-
-def wp_comment(
-    comment_id: int,
-    text: str = "Ein Kommentar.",
-    *,
-    author: str = "Leserin",
-    parent: int = 0,
-    date_gmt: str = "2024-03-02 10:00:00",
-) -> str:
-    return f"""<wp:comment>
-  <wp:comment_id>{comment_id}</wp:comment_id>
-  <wp:comment_author><![CDATA[{author}]]></wp:comment_author>
-  <wp:comment_author_email><![CDATA[]]></wp:comment_author_email>
-  <wp:comment_date><![CDATA[{date_gmt}]]></wp:comment_date>
-  <wp:comment_date_gmt><![CDATA[{date_gmt}]]></wp:comment_date_gmt>
-  <wp:comment_content><![CDATA[{text}]]></wp:comment_content>
-  <wp:comment_approved><![CDATA[1]]></wp:comment_approved>
-  <wp:comment_type><![CDATA[comment]]></wp:comment_type>
-  <wp:comment_parent>{parent}</wp:comment_parent>
-</wp:comment>"""
 
 
 def write(tmp_path: Path, text: str, name: str = "export.xml") -> Path:

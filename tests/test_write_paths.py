@@ -23,6 +23,8 @@ from factories import make_article, make_comment
 from helpers import HTMX, post_comment, soup
 from webapp.extensions import db
 from webapp.models import Article, AuditEntry, Comment, Role
+from wxr import post, wxr
+from wxr import wp_comment as wxr_comment
 
 QUEUE = "/verwaltung/kommentare"
 CONTROLS = "Das Feld enthält Steuerzeichen, die nicht gespeichert werden können."
@@ -356,63 +358,16 @@ def test_json_import_of_the_forms_own_comments_changes_nothing(app, runner, clie
 # --- flask import-wordpress ----------------------------------------------------------------
 
 
-def wxr(*comments: str) -> str:
-    """A WXR 1.2 file with one published post and these comments."""
-    return f"""<?xml version="1.0" encoding="UTF-8" ?>
-<rss version="2.0"
-    xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
-    xmlns:content="http://purl.org/rss/1.0/modules/content/"
-    xmlns:dc="http://purl.org/dc/elements/1.1/"
-    xmlns:wp="http://wordpress.org/export/1.2/">
-<channel>
-  <title>Testblog</title>
-  <link>https://test.example</link>
-  <wp:wxr_version>1.2</wp:wxr_version>
-  <wp:base_site_url>https://test.example/</wp:base_site_url>
-  <item>
-    <title><![CDATA[Ein Beitrag]]></title>
-    <dc:creator><![CDATA[redaktion]]></dc:creator>
-    <content:encoded><![CDATA[Text.]]></content:encoded>
-    <excerpt:encoded><![CDATA[]]></excerpt:encoded>
-    <wp:post_id>1</wp:post_id>
-    <wp:post_date><![CDATA[2024-03-01 10:00:00]]></wp:post_date>
-    <wp:post_date_gmt><![CDATA[2024-03-01 09:00:00]]></wp:post_date_gmt>
-    <wp:comment_status><![CDATA[open]]></wp:comment_status>
-    <wp:post_name><![CDATA[ein-beitrag]]></wp:post_name>
-    <wp:status><![CDATA[publish]]></wp:status>
-    <wp:post_type><![CDATA[post]]></wp:post_type>
-    {"".join(comments)}
-  </item>
-</channel>
-</rss>
-"""
-
-
-def wp_comment(
-    comment_id: int,
-    text: str = "Ein Kommentar.",
-    *,
-    author: str = "Leserin",
-    email: str = "leserin@example.org",
-    url: str = "",
-) -> str:
-    return f"""<wp:comment>
-  <wp:comment_id>{comment_id}</wp:comment_id>
-  <wp:comment_author><![CDATA[{author}]]></wp:comment_author>
-  <wp:comment_author_email><![CDATA[{email}]]></wp:comment_author_email>
-  <wp:comment_author_url><![CDATA[{url}]]></wp:comment_author_url>
-  <wp:comment_date><![CDATA[2024-03-02 11:{comment_id:02d}:00]]></wp:comment_date>
-  <wp:comment_date_gmt><![CDATA[2024-03-02 10:{comment_id:02d}:00]]></wp:comment_date_gmt>
-  <wp:comment_content><![CDATA[{text}]]></wp:comment_content>
-  <wp:comment_approved><![CDATA[1]]></wp:comment_approved>
-  <wp:comment_type><![CDATA[comment]]></wp:comment_type>
-  <wp:comment_parent>0</wp:comment_parent>
-</wp:comment>"""
+def wp_comment(comment_id: int, text: str = "Ein Kommentar.", **fields) -> str:
+    """A comment with an address and a minute of its own (see by_minute)."""
+    fields.setdefault("email", "leserin@example.org")
+    return wxr_comment(comment_id, text, date_gmt=f"2024-03-02 10:{comment_id:02d}:00", **fields)
 
 
 def import_wordpress(runner, tmp_path: Path, *comments: str):
+    """Import one published post with these comments."""
     path = tmp_path / "export.xml"
-    path.write_text(wxr(*comments), encoding="utf-8")
+    path.write_text(wxr(post(1, *comments, name="ein-beitrag")), encoding="utf-8")
     return runner.invoke(args=["import-wordpress", str(path)])
 
 

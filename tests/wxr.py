@@ -1,0 +1,82 @@
+"""Small WordPress exports (WXR 1.2) for the import tests: the file, posts, comments, authors."""
+
+from __future__ import annotations
+
+
+def wxr(*items: str, authors: str = "") -> str:
+    """A WXR 1.2 file around the items (posts) and authors."""
+    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0"
+    xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+    xmlns:content="http://purl.org/rss/1.0/modules/content/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+  <title>Testblog</title>
+  <link>https://test.example</link>
+  <wp:wxr_version>1.2</wp:wxr_version>
+  <wp:base_site_url>https://test.example/</wp:base_site_url>
+  {authors}
+  {"".join(items)}
+</channel>
+</rss>
+"""
+
+
+def wp_author(login: str, display_name: str) -> str:
+    return f"""<wp:author>
+  <wp:author_login><![CDATA[{login}]]></wp:author_login>
+  <wp:author_display_name><![CDATA[{display_name}]]></wp:author_display_name>
+</wp:author>"""
+
+
+def post(
+    post_id: int,
+    *comments: str,
+    title: str = "Ein Beitrag",
+    name: str = "",
+    status: str = "publish",
+    date: str = "2024-03-01 10:00:00",
+    date_gmt: str = "2024-03-01 09:00:00",
+    creator: str = "redaktion",
+    content: str = "Text.",
+    excerpt: str = "",
+) -> str:
+    return f"""<item>
+  <title><![CDATA[{title}]]></title>
+  <dc:creator><![CDATA[{creator}]]></dc:creator>
+  <content:encoded><![CDATA[{content}]]></content:encoded>
+  <excerpt:encoded><![CDATA[{excerpt}]]></excerpt:encoded>
+  <wp:post_id>{post_id}</wp:post_id>
+  <wp:post_date><![CDATA[{date}]]></wp:post_date>
+  <wp:post_date_gmt><![CDATA[{date_gmt}]]></wp:post_date_gmt>
+  <wp:comment_status><![CDATA[open]]></wp:comment_status>
+  <wp:post_name><![CDATA[{name}]]></wp:post_name>
+  <wp:status><![CDATA[{status}]]></wp:status>
+  <wp:post_type><![CDATA[post]]></wp:post_type>
+  {"".join(comments)}
+</item>"""
+
+
+def wp_comment(
+    comment_id: int,
+    text: str = "Ein Kommentar.",
+    *,
+    author: str = "Leserin",
+    email: str = "",
+    url: str = "",
+    parent: int = 0,
+    date_gmt: str = "2024-03-02 10:00:00",
+) -> str:
+    return f"""<wp:comment>
+  <wp:comment_id>{comment_id}</wp:comment_id>
+  <wp:comment_author><![CDATA[{author}]]></wp:comment_author>
+  <wp:comment_author_email><![CDATA[{email}]]></wp:comment_author_email>
+  <wp:comment_author_url><![CDATA[{url}]]></wp:comment_author_url>
+  <wp:comment_date><![CDATA[{date_gmt}]]></wp:comment_date>
+  <wp:comment_date_gmt><![CDATA[{date_gmt}]]></wp:comment_date_gmt>
+  <wp:comment_content><![CDATA[{text}]]></wp:comment_content>
+  <wp:comment_approved><![CDATA[1]]></wp:comment_approved>
+  <wp:comment_type><![CDATA[comment]]></wp:comment_type>
+  <wp:comment_parent>{parent}</wp:comment_parent>
+</wp:comment>"""

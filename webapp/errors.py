@@ -25,8 +25,8 @@ _MESSAGES = {
     503: (
         _l("Please try again shortly"),
         _l(
-            "Many people are writing at this moment. Nothing has been saved; please send it"
-            " again in a few seconds."
+            "The server is busy at this moment. Nothing has been saved; please send it again"
+            " in a few seconds."
         ),
     ),
     500: (

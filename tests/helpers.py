@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
+import re
+
+from bs4 import BeautifulSoup, Tag
 
 from webapp.models import Article
 
 HTMX = {"HX-Request": "true"}
+WEB_ADDRESS = re.compile(r"https?://\S+\Z", re.IGNORECASE)
 
 
 def soup(response) -> BeautifulSoup:
@@ -35,3 +38,24 @@ def post_comment(client, article: Article, htmx: bool = True, **fields):
     headers = {**HTMX, "X-Form-Token": token} if htmx else {}
     data["csrf_token"] = token
     return client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=headers)
+
+
+def assert_shown_as_typed(page: BeautifulSoup, comment) -> None:
+    """The comment's item shows its name and text exactly as stored, as text.
+
+    No element is made of what was typed, except a link for each web address in the
+    text: to exactly that address, http(s) only, marked nofollow ugc.
+    """
+    item = page.find("li", id=f"kommentar-{comment.id}")
+    assert item is not None, "the comment is not on the page"
+    author = item.find("span", class_="comment-author")
+    text = item.find("div", class_="comment-text")
+    assert author.get_text() == comment.name
+    assert text.get_text() == comment.text
+    assert not any(isinstance(child, Tag) for child in author.children)
+    for child in text.children:
+        if isinstance(child, Tag):
+            assert child.name == "a" and set(child.attrs) == {"href", "rel"}, child
+            assert child["href"] == child.get_text() and WEB_ADDRESS.match(child["href"])
+            assert child["rel"] == ["nofollow", "ugc", "noopener"]
+            assert not any(isinstance(inner, Tag) for inner in child.children)

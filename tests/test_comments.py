@@ -466,3 +466,27 @@ def test_chunked_body_within_the_limit_is_accepted(client, article):
 
     assert response.status_code == 303
     assert [c.text for c in stored_comments()] == ["Kurz"]
+
+
+def test_web_addresses_in_a_comment_are_links_and_nothing_else_is(app, client, article):
+    app.config["MAX_LINKS"] = 4  # more would be held for moderation
+    text = (
+        "Der Beschluss: https://www.stadt.example/rat?x=1&y=2. Mehr dazu "
+        "(https://de.wikipedia.org/wiki/Bonn_(Begriffsklärung)), nicht javascript:alert(1), "
+        'nicht https://x.example/"onmouseover="alert(2) und nicht <a href="https://y.example">y</a>'
+    )
+    assert post_comment(client, article, htmx=False, text=text).status_code == 303
+
+    page = soup(client.get(f"/artikel/{article.slug}"))
+    shown = page.select_one("#kommentar-liste .comment-text")
+    links = shown.find_all("a")
+    assert [a["href"] for a in links] == [
+        "https://www.stadt.example/rat?x=1&y=2",
+        "https://de.wikipedia.org/wiki/Bonn_(Begriffsklärung)",
+        "https://x.example/",
+        "https://y.example",
+    ]
+    assert all(a["rel"] == ["nofollow", "ugc", "noopener"] for a in links)
+    assert all(a.get_text() == a["href"] for a in links)
+    assert shown.get_text() == text  # the rest is text, as typed
+    assert page.find(attrs={"onmouseover": True}) is None

@@ -7,6 +7,8 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import format_date, format_number, format_time, get_locale, gettext, ngettext
 
+from .text import link_web_addresses
+
 
 def comment_count(n: int) -> str:
     """'0 Kommentare', '1 Kommentar', '10.000 Kommentare'."""
@@ -50,3 +52,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_and_time)
     app.add_template_filter(excerpt)
+    app.add_template_filter(link_web_addresses)

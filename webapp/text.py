@@ -1,9 +1,13 @@
-"""Text that editors write: Markdown to safe HTML, and slugs from titles."""
+"""Text that editors write: Markdown to safe HTML, and slugs from titles. Comments'
+web addresses as links."""
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
 from slugify import slugify
 
 # CommonMark with tables and strikethrough; raw HTML passes Markdown and is then
@@ -51,3 +55,42 @@ def render_markdown(source: str) -> str:
 def make_slug(text: str, max_length: int = 80) -> str:
     """A URL slug with German transliteration: "Jubiläum 2014" -> "jubilaeum-2014"."""
     return slugify(text, replacements=_GERMAN, max_length=max_length, word_boundary=True)
+
+
+# A web address in a comment: http(s) only, up to white space, quotes or angle brackets.
+_WEB_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\")]}»«“”„‚‘’…"
+# Readers' links count for nothing with search engines and give the target no window.opener.
+COMMENT_LINK = Markup('<a href="{href}" rel="nofollow ugc noopener">{text}</a>')
+
+
+def link_web_addresses(text: str) -> Markup:
+    """A reader's plain text, escaped, with its http(s) addresses as links.
+
+    Nothing else becomes markup: what a reader types is text, and a link's address is
+    exactly what was typed (escaped in the attribute as in the text). Punctuation that
+    ends a sentence is not part of the address; a closing parenthesis is, when the
+    address opened one (Wikipedia's "Bonn_(Begriffsklärung)").
+    """
+    parts: list[Markup] = []
+    end = 0
+    for match in _WEB_ADDRESS.finditer(text):
+        address = _without_trailing_punctuation(match.group())
+        if not address.partition("://")[2]:
+            continue  # "https://" and nothing after it
+        parts += [escape(text[end : match.start()]), _link(address)]
+        end = match.start() + len(address)
+    parts.append(escape(text[end:]))
+    return Markup("").join(parts)
+
+
+def _without_trailing_punctuation(address: str) -> str:
+    while address and address[-1] in _TRAILING:
+        if address[-1] == ")" and address.count("(") >= address.count(")"):
+            break
+        address = address[:-1]
+    return address
+
+
+def _link(address: str) -> Markup:
+    return COMMENT_LINK.format(href=address, text=address)

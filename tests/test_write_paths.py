@@ -11,13 +11,13 @@ comment (see webapp/transfer/common.py).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from editorial_helpers import login, make_user
 from sqlalchemy import select
 
+from export_files import article, author, comment, export_file, import_json
 from factories import make_article, make_comment
 from helpers import HTMX, assert_shown_as_typed, post_comment, soup
 from webapp.extensions import db
@@ -208,64 +208,12 @@ ARTICLE_SLUG = "ein-artikel"
 
 def zirkel_export(tmp_path: Path, *comments: dict) -> Path:
     """A file as `flask export` writes it: one author, one article, these comments."""
-    data = {
-        "format": "zirkel-export",
-        "version": 1,
-        "exported_at": "2026-11-25T12:00:00Z",
-        "photos": [],
-        "authors": [
-            {
-                "id": 1,
-                "import_key": None,
-                "name": "Redaktion",
-                "slug": "redaktion",
-                "bio": "",
-                "photo": None,
-            }
-        ],
-        "articles": [
-            {
-                "id": 1,
-                "import_key": None,
-                "slug": ARTICLE_SLUG,
-                "title": "Ein Artikel",
-                "teaser": "Anriss.",
-                "body": "Text.",
-                "photo": None,
-                "photo_alt": "",
-                "photo_caption": "",
-                "photo_credit": "",
-                "comments_open": True,
-                "published_at": "2024-03-01T09:00:00Z",
-                "author": 1,
-                "old_slugs": [],
-            }
-        ],
-        "comments": [
-            {
-                "id": n,
-                "import_key": None,
-                "article": 1,
-                "parent": None,
-                "name": "Leserin",
-                "email": "leserin@example.org",
-                "text": f"Kommentar {n}",
-                "status": "visible",
-                "created_at": f"2024-03-02T10:{n:02d}:00Z",
-                "updated_at": None,
-                **fields,
-            }
-            for n, fields in enumerate(comments, start=1)
-        ],
-        "settings": {},
-    }
-    path = tmp_path / "zirkel.json"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def import_json(runner, path: Path):
-    return runner.invoke(args=["import-json", str(path)])
+    return export_file(
+        tmp_path,
+        authors=[author(1, name="Redaktion", slug="redaktion", bio="")],
+        articles=[article(1, slug=ARTICLE_SLUG, title="Ein Artikel")],
+        comments=[comment(n, 1, **fields) for n, fields in enumerate(comments, start=1)],
+    )
 
 
 def test_json_import_cleans_and_reports_what_the_form_would_refuse(app, runner, tmp_path):

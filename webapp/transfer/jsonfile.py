@@ -95,12 +95,7 @@ def export_data() -> dict[str, Any]:
             _author(a, photo_keys) for a in db.session.scalars(select(Author).order_by(Author.id))
         ],
         "articles": _articles(photo_keys),
-        "comments": [
-            _comment(c)
-            for c in db.session.scalars(
-                select(Comment).order_by(Comment.id).execution_options(yield_per=1000)
-            )
-        ],
+        "comments": [_comment(c) for c in _all_comments()],
         "settings": {
             s.key: json.loads(s.value)
             for s in db.session.scalars(select(SiteSetting).order_by(SiteSetting.key))

@@ -49,7 +49,7 @@ $(VENV)/.installed: pyproject.toml
 
 # After changing strings: extract them and merge them into every catalog.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l --project Zirkel -o webapp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _lp:1c,2 --project Zirkel -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --width 100
 	rm webapp/translations/messages.pot
 

@@ -7,6 +7,7 @@ import re
 from bs4 import BeautifulSoup, Tag
 
 from webapp.models import Article
+from webapp.text import collapse_blank_lines
 
 HTMX = {"HX-Request": "true"}
 WEB_ADDRESS = re.compile(r"https?://\S+\Z", re.IGNORECASE)
@@ -41,7 +42,8 @@ def post_comment(client, article: Article, htmx: bool = True, **fields):
 
 
 def assert_shown_as_typed(page: BeautifulSoup, comment) -> None:
-    """The comment's item shows its name and text exactly as stored, as text.
+    """The comment's item shows its name and text exactly as stored, as text (runs of
+    blank lines shown as one paragraph break).
 
     No element is made of what was typed, except a link for each web address in the
     text: to exactly that address, http(s) only, marked nofollow ugc.
@@ -51,7 +53,7 @@ def assert_shown_as_typed(page: BeautifulSoup, comment) -> None:
     author = item.find("span", class_="comment-author")
     text = item.find("div", class_="comment-text")
     assert author.get_text() == comment.name
-    assert text.get_text() == comment.text
+    assert text.get_text() == collapse_blank_lines(comment.text)
     assert not any(isinstance(child, Tag) for child in author.children)
     for child in text.children:
         if isinstance(child, Tag):

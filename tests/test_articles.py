@@ -49,6 +49,25 @@ def test_front_page_is_paginated(app, client):
     assert [h.get_text(strip=True) for h in third.select(".card-title")] == ["Nr 4"]
     assert third.find("a", rel="prev")["href"] == "/?seite=2"
     assert client.get("/?seite=4").status_code == 404
+    # Each page says which it is in its title (tabs, history, bookmarks).
+    assert first.title.get_text() == "Zirkel"
+    assert third.title.get_text() == "Seite 3 von 3 – Zirkel"
+
+
+def test_an_address_with_a_trailing_slash_moves_to_the_one_without(client, app):
+    article = make_article()
+    response = client.get(f"/artikel/{article.slug}/?x=1")
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/artikel/{article.slug}?x=1"
+    assert client.get(f"/autoren/{article.author.slug}/").status_code == 301
+    assert client.get("/gibt-es-nicht/").status_code == 404
+    assert client.post(f"/artikel/{article.slug}/").status_code in (404, 405)
+
+
+def test_long_discussions_have_a_way_to_the_form(client, app):
+    article = make_article()
+    link = soup(client.get(f"/artikel/{article.slug}")).find("a", string="Zum Kommentarformular")
+    assert link["href"] == "#kommentar-formular"
 
 
 def test_empty_front_page_says_so(client):
@@ -101,7 +120,7 @@ def test_article_page_shows_everything_a_reader_expects(client, app):
         if not label.find_parent(class_="hp")
     ]
     assert labels == ["Name", "E-Mail", "Kommentar"]
-    assert section.find("button").get_text() == "Kommentar abschicken"
+    assert section.find("button", type="submit").get_text() == "Kommentar abschicken"
 
 
 def test_every_field_has_a_label_and_the_form_validates_itself(client, app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apps import make_app
 from factories import make_article, make_author, make_comment
-from helpers import HTMX, csrf_token, post_comment, soup
+from helpers import HTMX, post_comment, soup
 from webapp.extensions import db
 
 
@@ -94,23 +94,36 @@ def test_static_files_have_fingerprinted_immutable_urls(client, app):
 
 
 def test_posting_costs_the_same_queries_whatever_the_number_of_comments(client, app, count_queries):
-    """A post does not read the article's other comments: constant work per post."""
+    """A post answers with the page of comments the reader has open: constant work per post,
+    whether the article has one comment or fifty."""
+    app.config["COMMENTS_PER_PAGE"] = 10
     quiet, busy = make_article(), make_article()
+    make_comment(quiet)
     for _ in range(50):
         make_comment(busy)
-    tokens = {a.slug: csrf_token(client, a) for a in (quiet, busy)}
 
-    counts = []
-    for slug, token in tokens.items():
-        data = {"name": "A", "email": "a@example.org", "text": "B", "csrf_token": token}
+    counts, shown = [], []
+    for article in (quiet, busy):
+        page = soup(client.get(f"/artikel/{article.slug}"))
+        data = {
+            "name": "A",
+            "email": "a@example.org",
+            "text": "B",
+            "csrf_token": page.find("input", {"name": "csrf_token"})["value"],
+            "seit": page.find("input", {"name": "seit"})["value"],
+        }
         with count_queries() as queries:
-            response = client.post(f"/artikel/{slug}/kommentare", data=data, headers=HTMX)
+            response = client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX)
         assert response.status_code == 200
+        shown.append(len(soup(response).select("#kommentar-liste > li")))
         counts.append(len(queries))
 
+    assert shown == [2, 11], "the list the reader had open, and the new comment"
+
     # the article; the site settings; the duplicate check; the insert; the counter update,
-    # which returns the count (flood control, off here, adds one per rule)
-    assert counts == [5, 5]
+    # which returns the count (flood control, off here, adds one per rule); the comment the
+    # reader's list starts with, the list from there, and whether older ones exist
+    assert counts == [8, 8]
 
 
 def test_author_page_query_count_does_not_grow_with_articles(client, app, count_queries):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from factories import make_article, make_comment
 from helpers import HTMX, soup
-from webapp.models import utcnow
+from webapp.extensions import db
+from webapp.models import Comment, utcnow
 
 
 @pytest.fixture
@@ -90,3 +92,184 @@ def test_article_page_costs_the_same_with_120_or_10_000_comments(client, app, co
         assert len(soup(response).select(".comment")) == 50
         sizes.append(len(response.get_data()))
     assert max(sizes) / min(sizes) < 1.05  # the same page of 50, whatever the total
+
+
+# --- the reader's window: what they opened stays open ---------------------------------------
+
+
+def window(page) -> dict[str, str]:
+    """What the reader's list holds, as htmx sends it along (hx-include)."""
+    return {i["name"]: i["value"] for i in page.select("#kommentar-fenster input")}
+
+
+def test_new_comments_join_the_older_ones_the_reader_opened(client, busy_article):
+    """After "Ältere Kommentare anzeigen" (100 shown), loading new ones keeps all 100."""
+    first = soup(client.get(f"/artikel/{busy_article.slug}"))
+    older = soup(client.get(first.select_one("#aeltere-kommentare a")["hx-get"], headers=HTMX))
+    opened = {**window(first), "seit": older.find("input", id="kommentar-seit")["value"]}
+    assert older.find("input", id="kommentar-seit")["hx-swap-oob"] == "true"
+    make_comment(busy_article, text="Nr. 121")
+
+    refreshed = client.get(
+        f"/artikel/{busy_article.slug}/kommentare", query_string=opened, headers=HTMX
+    )
+    page = soup(refreshed)
+    assert texts(page) == [f"Nr. {n}" for n in range(21, 122)]
+    assert page.find(id="kommentar-anzahl").get_text() == "121 Kommentare"
+    assert page.find(id="kommentar-status").get_text(strip=True) == "1 neuer Kommentar."
+    assert page.select_one("#aeltere-kommentare a")["hx-get"].endswith(
+        f"vor={window(page)['seit']}"
+    )
+
+
+def test_loading_new_comments_when_there_are_none_says_so(client, busy_article):
+    first = soup(client.get(f"/artikel/{busy_article.slug}"))
+    refreshed = client.get(
+        f"/artikel/{busy_article.slug}/kommentare", query_string=window(first), headers=HTMX
+    )
+    page = soup(refreshed)
+    assert page.find(id="kommentar-status").get_text(strip=True) == "Keine neuen Kommentare."
+    assert texts(page) == [f"Nr. {n}" for n in range(71, 121)]
+
+
+def test_older_comments_take_the_focus_and_are_announced(client, busy_article):
+    first = soup(client.get(f"/artikel/{busy_article.slug}"))
+    page = soup(client.get(first.select_one("#aeltere-kommentare a")["hx-get"], headers=HTMX))
+    items = page.select("li.comment")
+    assert items[0].has_attr("autofocus") and items[0]["tabindex"] == "-1"
+    assert not any(item.has_attr("autofocus") for item in items[1:])
+    status = page.find(id="kommentar-status")
+    assert status.get_text(strip=True) == "50 ältere Kommentare werden angezeigt."
+
+
+def test_a_post_keeps_the_older_comments_the_reader_opened(client, busy_article):
+    first = soup(client.get(f"/artikel/{busy_article.slug}"))
+    older = soup(client.get(first.select_one("#aeltere-kommentare a")["hx-get"], headers=HTMX))
+    data = {
+        **window(first),
+        "seit": older.find("input", id="kommentar-seit")["value"],
+        "csrf_token": first.find("input", {"name": "csrf_token"})["value"],
+        "name": "Neu",
+        "email": "neu@example.org",
+        "text": "Nr. 121",
+    }
+    page = soup(client.post(f"/artikel/{busy_article.slug}/kommentare", data=data, headers=HTMX))
+    assert texts(page) == [f"Nr. {n}" for n in range(21, 122)]
+
+
+def test_the_page_of_older_comments_links_on_at_both_ends(client, busy_article):
+    """Without JavaScript: older ones above and below the list, newer ones below."""
+    first = soup(client.get(f"/artikel/{busy_article.slug}"))
+    page = soup(client.get(first.select_one("#aeltere-kommentare a")["href"]))
+    older = [a for a in page.find_all("a") if a.get_text() == "Ältere Kommentare anzeigen"]
+    assert len(older) == 2 and older[0]["href"] == older[1]["href"]
+    assert not any(a.has_attr("hx-get") for a in page.find_all("a"))
+    newer = page.find("a", string="Neuere Kommentare anzeigen")
+    assert texts(soup(client.get(newer["href"]))) == [f"Nr. {n}" for n in range(71, 121)]
+
+    oldest = soup(client.get(older[1]["href"]))
+    assert texts(oldest) == [f"Nr. {n}" for n in range(1, 21)]
+    assert oldest.find("a", string="Ältere Kommentare anzeigen") is None
+
+
+# --- permalinks ----------------------------------------------------------------------------
+
+
+def permalink(article, comment_id: int) -> str:
+    return f"/artikel/{article.slug}/kommentare/{comment_id}"
+
+
+def comment_ids(article) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Comment.id).where(Comment.article_id == article.id).order_by(Comment.id)
+        )
+    )
+
+
+def test_a_recent_comments_permalink_shows_the_article_page_with_it(client, busy_article):
+    ids = comment_ids(busy_article)
+    response = client.get(permalink(busy_article, ids[-3]))
+    page = soup(response)
+    assert response.status_code == 200
+    assert page.find("h1").get_text() == busy_article.title
+    assert page.find("li", id=f"kommentar-{ids[-3]}") is not None
+    assert page.find("link", rel="canonical")["href"] == f"/artikel/{busy_article.slug}"
+
+
+def test_an_old_comments_permalink_still_shows_it_among_its_neighbours(client, busy_article):
+    """#kommentar-26 is no longer on the article page: its permalink shows the page of
+    comments around it, with the ways on to older and newer ones."""
+    ids = comment_ids(busy_article)
+    response = client.get(permalink(busy_article, ids[25]))
+    page = soup(response)
+    assert response.status_code == 200
+    assert texts(page) == [f"Nr. {n}" for n in range(1, 51)]
+    item = page.find("li", id=f"kommentar-{ids[25]}")
+    assert item.has_attr("autofocus")
+    assert page.find("a", string="Neuere Kommentare anzeigen") is not None
+
+    middle = soup(client.get(permalink(busy_article, ids[60])))
+    assert texts(middle) == [f"Nr. {n}" for n in range(36, 86)]
+    assert middle.find("a", string="Ältere Kommentare anzeigen") is not None
+
+
+def test_permalinks_keep_working_as_the_discussion_grows(client, app):
+    app.config["COMMENTS_PER_PAGE"] = 5
+    article = make_article()
+    early = make_comment(article, text="Früh")
+    assert soup(client.get(permalink(article, early.id))).find("h1").get_text() == article.title
+    for n in range(12):
+        make_comment(article, text=f"Später {n}")
+    page = soup(client.get(permalink(article, early.id)))
+    assert page.find("li", id=f"kommentar-{early.id}").find(class_="comment-text").get_text() == (
+        "Früh"
+    )
+
+
+@pytest.mark.parametrize("status", ["pending", "spam", "deleted"])
+def test_a_comment_that_is_not_visible_gets_a_clear_german_page(client, app, status):
+    article = make_article()
+    hidden = make_comment(article, status=status, text="Nicht für alle")
+    response = client.get(permalink(article, hidden.id))
+    page = soup(response)
+    assert response.status_code == 404
+    assert page.find("h1").get_text() == "Kommentar nicht sichtbar"
+    assert "wartet er noch auf Freigabe" in page.get_text()
+    assert "Nicht für alle" not in page.get_text()
+    back = page.find("a", string=f"Zu den Kommentaren zu „{article.title}“")
+    assert back["href"] == f"/artikel/{article.slug}#kommentare"
+
+
+def test_a_missing_or_foreign_comment_is_not_found(client, app):
+    article, other = make_article(), make_article()
+    foreign = make_comment(other)
+    for comment_id in (foreign.id, 999_999):
+        assert client.get(permalink(article, comment_id)).status_code == 404
+
+
+def test_a_permalink_under_an_old_address_moves_with_the_article(client, app):
+    from webapp.models import ArticleSlug
+
+    article = make_article()
+    comment = make_comment(article)
+    db.session.add(ArticleSlug(slug="alter-titel", article_id=article.id))
+    db.session.commit()
+    response = client.get(f"/artikel/alter-titel/kommentare/{comment.id}")
+    assert response.status_code == 301
+    assert response.headers["Location"] == permalink(article, comment.id)
+
+
+def test_permalinks_cost_the_same_however_many_comments(client, app, count_queries):
+    app.config["COMMENTS_PER_PAGE"] = 10
+    small, large = make_article(), make_article()
+    for article, total in ((small, 30), (large, 150)):
+        for n in range(total):
+            make_comment(article, text=f"Nr. {n}")
+    counts = []
+    for article in (small, large):
+        ids = comment_ids(article)
+        with count_queries() as queries:
+            assert client.get(permalink(article, ids[5])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -28,7 +28,7 @@ def article(app):
 
 
 def test_htmx_post_stores_comment_and_answers_with_fragments(client, article):
-    """htmx gets the empty form, and out of band the new comment, the count and the thanks."""
+    """htmx gets the empty form, and out of band the discussion, the count and the thanks."""
     response = post_comment(client, article, text="Erste Zeile\nZweite Zeile")
 
     assert response.status_code == 200
@@ -43,25 +43,50 @@ def test_htmx_post_stores_comment_and_answers_with_fragments(client, article):
     form = page.find("form", id="kommentar-formular")
     assert form.find("input", {"name": "name"})["value"] == ""
     assert textarea_value(form.find("textarea", {"name": "text"})) == ""
-    appended = page.find(attrs={"hx-swap-oob": "beforeend:#kommentar-liste"})
-    item = appended.find("li", id=f"kommentar-{comment.id}")
+    discussion = page.find(id="kommentar-verlauf")
+    assert discussion["hx-swap-oob"] == "true"
+    item = discussion.find("li", id=f"kommentar-{comment.id}")
     assert item.find(class_="comment-author").get_text() == "Erika Muster"
     assert item.find(class_="comment-text").get_text() == "Erste Zeile\nZweite Zeile"
+    assert item.has_attr("autofocus") and item["tabindex"] == "-1", "the focus goes to it"
+    assert discussion.find(id="kommentare-leer") is None
     count = page.find(id="kommentar-anzahl")
     assert (count["hx-swap-oob"], count.get_text()) == ("true", "1 Kommentar")
     status = page.find(id="kommentar-status")
-    assert status["role"] == "status"
+    assert status["hx-swap-oob"] == "innerHTML"
     assert "Vielen Dank! Ihr Kommentar ist veröffentlicht." in status.get_text()
-    assert page.find(id="kommentare-leer")["hx-swap-oob"] == "delete"
 
 
-def test_second_comment_counts_two_and_keeps_no_empty_notice_to_delete(client, article):
-    """The count speaks German plural; only the first comment removes the empty notice."""
+def test_a_post_shows_what_others_wrote_meanwhile(client, article):
+    """Two tabs: the second posts after the first did; its answer lists both comments,
+    counts two and no longer says there are none."""
+    tab_two = soup(client.get(f"/artikel/{article.slug}"))
+    assert tab_two.find(id="kommentare-leer") is not None
+    post_comment(client, article, name="Tab eins", text="Aus dem ersten Tab")
+
+    data = {
+        "name": "Tab zwei",
+        "email": "zwei@example.org",
+        "text": "Aus dem zweiten Tab",
+        "csrf_token": tab_two.find("input", {"name": "csrf_token"})["value"],
+        "seit": tab_two.find("input", {"name": "seit"})["value"],
+        "neueste": tab_two.find("input", {"name": "neueste"})["value"],
+    }
+    page = soup(client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX))
+
+    authors = [a.get_text() for a in page.select("#kommentar-liste .comment-author")]
+    assert authors == ["Tab eins", "Tab zwei"]
+    assert page.find(id="kommentar-anzahl").get_text() == "2 Kommentare"
+    assert page.find(id="kommentare-leer") is None
+    assert "Noch keine Kommentare" not in page.get_text()
+
+
+def test_second_comment_counts_two(client, article):
+    """The count speaks German plural."""
     post_comment(client, article)
     page = soup(post_comment(client, article, text="Noch einer"))
 
     assert page.find(id="kommentar-anzahl").get_text() == "2 Kommentare"
-    assert page.find(id="kommentare-leer") is None
     assert db.session.get(Article, article.id).comment_count == 2
 
 
@@ -81,8 +106,8 @@ def test_plain_post_redirects_to_the_new_comment(client, article):
     )
 
 
-def test_comment_is_shown_with_german_date_and_anchor(client, article):
-    """Name, '21. März 2014 um 14:05' (Berlin time) and a link to its own anchor."""
+def test_comment_is_shown_with_german_date_and_a_permalink(client, article):
+    """Name, '21. März 2014 um 14:05' (Berlin time), the date linking to the permalink."""
     from datetime import datetime
 
     comment = make_comment(article, name="Jo", created_at=datetime(2014, 3, 21, 13, 5))
@@ -90,7 +115,9 @@ def test_comment_is_shown_with_german_date_and_anchor(client, article):
 
     assert item.find("time").get_text() == "21. März 2014 um 14:05"
     assert item.find("time")["datetime"] == "2014-03-21T13:05:00Z"
-    assert item.find("a", class_="comment-date")["href"] == f"#kommentar-{comment.id}"
+    assert item.find("a", class_="comment-date")["href"] == (
+        f"/artikel/{article.slug}/kommentare/{comment.id}#kommentar-{comment.id}"
+    )
 
 
 def test_comments_are_listed_oldest_first_and_only_visible_ones(client, article):
@@ -144,6 +171,14 @@ def test_empty_field_stores_nothing_and_asks_for_all_fields(client, article, fie
     page = soup(response)
     assert "Bitte füllen Sie alle Felder aus." in page.find(id="formular-fehler").get_text()
     assert "Bitte füllen Sie alle Felder aus." in page.find(id="kommentar-status").get_text()
+
+
+def test_an_empty_post_says_to_fill_in_all_fields_once(client, article):
+    """The instruction gives way to the summary: not "…aus:" followed by "…aus."."""
+    page = soup(post_comment(client, article, htmx=False, name=""))
+    form = page.find("form", id="kommentar-formular")
+    visible = form.get_text(" ", strip=True)
+    assert visible.count("Bitte füllen Sie alle Felder aus") == 1
 
 
 def test_invalid_form_keeps_values_and_ties_messages_to_fields(client, article):
@@ -266,24 +301,33 @@ def test_post_to_unknown_or_unpublished_article_is_404_and_stores_nothing(client
 # --- CSRF -------------------------------------------------------------------------------------
 
 
+EXPIRED = "Das Formular war abgelaufen. Es wurde erneuert: Bitte schicken Sie es noch einmal ab."
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain form", "htmx"])
 @pytest.mark.parametrize("token", [None, "gefälscht", ""], ids=["missing", "forged", "empty"])
 def test_post_without_valid_token_is_refused_with_german_message(client, article, htmx, token):
-    """No token, or a forged one: 400, 'Das Formular ist abgelaufen…', nothing stored."""
-    data = {"name": "A", "email": "a@example.org", "text": "B"}
+    """No token, or a forged one: 400, nothing stored; the form comes back with the text
+    and a fresh token, the message above it, and sending it again works."""
+    data = {"name": "A", "email": "a@example.org", "text": "Mein langer Text"}
     if token is not None:
         data["csrf_token"] = token
-    response = client.post(
-        f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX if htmx else {}
-    )
+    url = f"/artikel/{article.slug}/kommentare"
+    response = client.post(url, data=data, headers=HTMX if htmx else {})
 
     assert response.status_code == 400
-    assert "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu." in response.get_data(
-        as_text=True
-    )
-    if htmx:
-        assert response.headers["HX-Retarget"] == "#meldungen"
+    page = soup(response)
+    assert EXPIRED in page.find(id="kommentar-status").get_text()
+    assert (page.find("html") is None) == htmx
+    form = page.find("form", id="kommentar-formular")
+    assert textarea_value(form.find("textarea", {"name": "text"})) == "Mein langer Text"
+    assert form.find("input", {"name": "name"})["value"] == "A"
     assert stored_comments() == []
+
+    fresh = form.find("input", {"name": "csrf_token"})["value"]
+    again = client.post(url, data={**data, "csrf_token": fresh}, headers=HTMX if htmx else {})
+    assert again.status_code == (200 if htmx else 303)
+    assert [c.text for c in stored_comments()] == ["Mein langer Text"]
 
 
 def test_token_older_than_its_lifetime_is_refused(app, client, article):
@@ -421,6 +465,53 @@ def test_comment_list_url_without_htmx_leads_to_the_comments(client, article):
     assert "HX-Request" in response.headers["Vary"]
 
 
+# --- refusals are never a dead end -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain form", "htmx"])
+def test_a_duplicate_is_refused_beside_the_form_with_the_text_kept(client, article, htmx):
+    post_comment(client, article, text="Zweimal geschickt")
+    response = post_comment(client, article, htmx=htmx, text="Zweimal geschickt")
+
+    assert response.status_code == 409
+    page = soup(response)
+    assert (page.find("html") is None) == htmx, "without JavaScript: the whole article page"
+    status = page.find(id="kommentar-status")
+    assert "Diesen Kommentar haben Sie bereits abgeschickt." in status.get_text()
+    assert status.find(class_="meldung-error").has_attr("autofocus")
+    assert textarea_value(page.find("textarea", {"name": "text"})) == "Zweimal geschickt"
+    assert "Zur Startseite" not in page.get_text()
+    assert len(stored_comments()) == 1
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain form", "htmx"])
+def test_flood_control_answers_beside_the_form_in_human_units(app, client, article, htmx):
+    app.config["RATELIMIT"] = "1 per hour"
+    post_comment(client, article, text="Eins")
+    response = post_comment(client, article, htmx=htmx, text="Zwei")
+
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 3000
+    page = soup(response)
+    message = page.find(id="kommentar-status").get_text(" ", strip=True)
+    assert "Bitte versuchen Sie es in etwa 1 Stunde noch einmal." in message
+    assert textarea_value(page.find("textarea", {"name": "text"})) == "Zwei"
+
+
+def test_plain_refusal_page_can_be_sent_again(client, article, app):
+    """The page that says no carries a working form: send again once the reason is gone."""
+    app.config["RATELIMIT"] = "1 per hour"
+    post_comment(client, article, text="Eins")
+    page = soup(post_comment(client, article, htmx=False, text="Zwei"))
+    app.config["RATELIMIT"] = "off"
+    form = page.find("form", id="kommentar-formular")
+    data = {field["name"]: field.get("value", "") for field in form.find_all("input")}
+    data["text"] = textarea_value(form.find("textarea"))
+    response = client.post(form["action"], data=data)
+    assert response.status_code == 303
+    assert [c.text for c in stored_comments()] == ["Eins", "Zwei"]
+
+
 # --- size limit -------------------------------------------------------------------------------
 
 
@@ -431,8 +522,27 @@ def test_request_body_over_the_limit_gets_413_in_german(app, client, article):
     response = client.post(f"/artikel/{article.slug}/kommentare", data=data)
 
     assert response.status_code == 413
-    assert "größer als erlaubt (höchstens 4 KB)" in response.get_data(as_text=True)
+    page = soup(response)
+    # The article page, the message above an empty form (the body could not be read).
+    assert page.find("h1").get_text() == article.title
+    assert "größer als erlaubt (höchstens 4 KB)" in page.find(id="kommentar-status").get_text()
+    assert textarea_value(page.find("textarea", {"name": "text"})) == ""
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_a_body_over_the_limit_leaves_the_htmx_form_alone(app, client, article):
+    """htmx: only the message, out of band; the reader's form keeps what they typed."""
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    token = csrf_token(client, article)
+    data = {"name": "A", "email": "a@example.org", "text": "x" * 5000, "csrf_token": token}
+    response = client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX)
+
+    assert response.status_code == 413
+    assert response.headers["HX-Reswap"] == "none"
+    page = soup(response)
+    assert page.find("form") is None
+    assert page.find(id="kommentar-status")["hx-swap-oob"] == "innerHTML"
+    assert "größer als erlaubt" in page.get_text()
 
 
 def post_chunked(client, article, body: bytes):

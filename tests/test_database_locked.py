@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from apps import make_app
 from databases import database_locked
 from factories import make_article
-from helpers import post_comment, soup
+from helpers import post_comment, soup, textarea_value
 from webapp.extensions import db
 from webapp.models import Comment
 
@@ -62,15 +62,19 @@ def test_reads_go_on_and_a_write_answers_503_when_the_lock_outlasts_the_timeout(
     assert still_locked, "the lock was held through all of it"
     assert page.status_code == 200
     assert soup(page).find(id="kommentar-anzahl").get_text() == "0 Kommentare"
+    # Without JavaScript: the article page, the message above the form, the text kept.
     assert plain.status_code == 503
     assert plain.headers["Retry-After"] == "5"
-    assert soup(plain).h1.get_text() == "Bitte gleich noch einmal versuchen"
-    assert "Es wurde nichts gespeichert" in plain.get_data(as_text=True)
-    # htmx shows the message in the page's message area, keeping what the reader typed
+    assert soup(plain).h1.get_text() == article.title
+    assert "Es wurde nichts gespeichert" in soup(plain).find(id="kommentar-status").get_text()
+    assert textarea_value(soup(plain).find("textarea", {"name": "text"})) == "Zu früh"
+    # htmx: the form with what the reader typed, the message in the section's live region
     assert htmx.status_code == 503
-    assert htmx.headers["HX-Retarget"] == "#meldungen"
     assert htmx.headers["Retry-After"] == "5"
-    assert "Bitte gleich noch einmal versuchen" in htmx.get_data(as_text=True)
+    assert textarea_value(soup(htmx).find("textarea", {"name": "text"})) == "Auch zu früh"
+    status = soup(htmx).find(id="kommentar-status")
+    assert status["hx-swap-oob"] == "innerHTML"
+    assert "Es wurde nichts gespeichert" in status.get_text()
     assert stored() == []
 
     # Once the lock is gone, the same post goes through.

@@ -184,6 +184,24 @@ def test_authors_are_written_with_markdown_bios(editor, app):
     assert page.select_one(".author-header em").get_text() == "gern"
 
 
+@pytest.mark.parametrize(
+    ("choice", "heading"),
+    [
+        (None, "Über den Autor"),
+        ("autorin", "Über die Autorin"),
+        ("redaktion", "Über die Redaktion"),
+    ],
+)
+def test_an_author_chooses_how_the_box_under_their_articles_is_headed(editor, choice, heading):
+    token = session_token(editor, "/verwaltung/autoren/neu")
+    data = {"csrf_token": token, "name": "Ada Muster", "bio": "Schreibt.", "about_heading": choice}
+    response = editor.post("/verwaltung/autoren/neu", data={k: v for k, v in data.items() if v})
+    assert response.status_code == 303
+    article = make_article(author=db.session.scalar(select(Author)))
+    box = soup(editor.get(f"/artikel/{article.slug}")).select_one("aside.author-box")
+    assert box.find("h2").get_text() == heading
+
+
 def test_an_author_with_articles_cannot_be_deleted(editor, author):
     make_article(author=author)
     url = f"/verwaltung/autoren/{author.id}/loeschen"

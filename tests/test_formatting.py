@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from webapp.formatting import comment_count, date_and_time, excerpt, long_date
+from webapp.formatting import comment_count, date_and_time, excerpt, long_date, wait_time
+from webapp.text import collapse_blank_lines
 
 
 @pytest.fixture
@@ -48,3 +49,35 @@ def test_dates_are_german_in_berlin_time(request_context, utc, shown):
 )
 def test_excerpt_cuts_at_a_word_boundary(text, limit, expected):
     assert excerpt(text, limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (1, "in 1 Sekunde"),
+        (30, "in 30 Sekunden"),
+        (59, "in 59 Sekunden"),
+        (60, "in etwa 1 Minute"),
+        (3116, "in etwa 52 Minuten"),
+        (3599, "in etwa 1 Stunde"),
+        (7000, "in etwa 2 Stunden"),
+        (86400, "in etwa 24 Stunden"),
+    ],
+)
+def test_waiting_times_in_human_units(request_context, seconds, said):
+    """Never "in 3116 Sekunden"."""
+    assert wait_time(seconds) == said
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Eins\nZwei", "Eins\nZwei"),
+        ("Eins\n\nZwei", "Eins\n\nZwei"),
+        ("Eins\n\n\n\n\nZwei", "Eins\n\nZwei"),
+        ("Eins\n  \n\t\n \nZwei\n\n\nDrei", "Eins\n\nZwei\n\nDrei"),
+        ("Eins  \nZwei", "Eins  \nZwei"),
+    ],
+)
+def test_runs_of_blank_lines_are_one_paragraph_break(typed, shown):
+    assert collapse_blank_lines(typed) == shown

@@ -264,8 +264,12 @@ def test_fuzzed_fields_are_stored_as_typed_or_refused_in_german(
         assert comment.reason_list
         answer = response if htmx else client.get(response.location)
         assert HELD in parse(answer).get_text()
-        page = parse(client.get(f"/artikel/{article.slug}"))
-        assert page.find("li", id=f"kommentar-{comment.id}") is None
+        # Its author sees it in place, marked as waiting; nobody else sees it.
+        own = parse(client.get(f"/artikel/{article.slug}"))
+        assert_shown_as_text(own, comment)
+        assert "comment-waiting" in own.find("li", id=f"kommentar-{comment.id}")["class"]
+        other = parse(client.application.test_client().get(f"/artikel/{article.slug}"))
+        assert other.find("li", id=f"kommentar-{comment.id}") is None
         return
     if htmx:
         fragment = parse(response)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from factories import make_article
-from helpers import HTMX, csrf_token, post_comment, soup
+from helpers import HTMX, csrf_token, post_comment, soup, textarea_value
 from webapp.extensions import db
 from webapp.models import Comment
 
@@ -110,8 +110,10 @@ def test_flood_control_refuses_with_429_and_says_when(app, client, article):
     refused = post_comment(client, article, text="Nummer 4")
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    text = refused.get_data(as_text=True)
-    assert "Bitte versuchen Sie es in" in text and "Sekunden erneut" in text
+    message = soup(refused).find(id="kommentar-status").get_text(" ", strip=True)
+    # in human units, and the reader's text kept in the form
+    assert "Bitte versuchen Sie es in etwa 1 Minute noch einmal." in message
+    assert textarea_value(soup(refused).find("textarea", {"name": "text"})) == "Nummer 4"
     assert len(db.session.scalars(select(Comment)).all()) == 3
 
 

@@ -382,7 +382,9 @@ def test_wordpress_import_keeps_markup_as_text_and_links_only_to_the_web(
     assert stored.text == "<script>alert(1)</script> klick hier (https://example.org/x) da"
     assert "javascript" not in stored.name + stored.email + stored.text
     assert_shown_as_text(client, db.session.scalar(select(Article)), stored)
-    page = soup(client.get(f"/artikel/{db.session.scalar(select(Article)).slug}"))
+    slug = db.session.scalar(select(Article)).slug
+    page = soup(client.get(f"/artikel/{slug}"))
     links = [a["href"] for a in page.select("#kommentar-liste a")]
-    # Its own anchor, and the one web address (javascript: and data: are text).
-    assert links == [f"#kommentar-{stored.id}", "https://example.org/x"]
+    # Its permalink, and the one web address (javascript: and data: are text).
+    permalink = f"/artikel/{slug}/kommentare/{stored.id}#kommentar-{stored.id}"
+    assert links == [permalink, "https://example.org/x"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, redirect, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .database import DatabaseBusy, is_busy
 from .htmx import is_htmx
+from .messages import Status, message_region
 
 # Titles and texts for the codes readers meet; our own abort() texts win over these.
 _MESSAGES = {
@@ -21,7 +22,7 @@ _MESSAGES = {
     405: (_l("Not allowed"), _l("This address cannot be used like that.")),
     409: (_l("Sent already"), None),
     429: (_l("Too many at once"), None),
-    413: (_l("Too large"), None),  # the text names the limit, see _describe
+    413: (_l("Too large"), None),  # the text names the limit, see describe
     503: (
         _l("Please try again shortly"),
         _l(
@@ -36,7 +37,7 @@ _MESSAGES = {
 }
 
 
-def _describe(error: HTTPException) -> tuple[str, str]:
+def describe(error: HTTPException) -> tuple[str, str]:
     """The German title and text for an HTTP error."""
     if isinstance(error, CSRFError):
         return _("Form expired"), _("The form has expired. Please reload the page.")
@@ -53,16 +54,38 @@ def _describe(error: HTTPException) -> tuple[str, str]:
 
 
 def handle_http_error(error: HTTPException):
-    """Render an error as a page, or as a fragment htmx puts into the message area."""
-    title, text = _describe(error)
+    """Render an error as a page, or as a message htmx puts into the live region of the part
+    of the page the request came from (see webapp/messages.py)."""
+    if error.code == 404 and (moved := without_trailing_slash()):
+        return moved
+    title, text = describe(error)
     code = error.code or 500
     # Retry-After of a 429 or 503 travels on.
     headers = {name: value for name, value in error.get_headers() if name == "Retry-After"}
     if is_htmx():
-        html = render_template("errors/_message.html", title=title, text=text)
-        headers.update({"HX-Retarget": "#meldungen", "HX-Reswap": "innerHTML"})
+        html = render_template(
+            "_message.html", status=Status(text, "error", focus=True, title=title)
+        )
+        headers.update({"HX-Retarget": f"#{message_region()}", "HX-Reswap": "innerHTML"})
+        # Our own answer, to be swapped even when it is a 5xx (static/js/zirkel.js).
+        headers["X-Zirkel-Message"] = "1"
         return html, code, headers
     return render_template("errors/error.html", title=title, text=text, code=code), code, headers
+
+
+def without_trailing_slash():
+    """`/artikel/<slug>/` answers 301 to `/artikel/<slug>` (GET and HEAD, any route)."""
+    path = request.path
+    if request.method not in ("GET", "HEAD") or path == "/" or not path.endswith("/"):
+        return None
+    target = path.rstrip("/")
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(target, method="GET")
+    except HTTPException:
+        return None
+    query = request.query_string.decode("latin-1")
+    return redirect(f"{target}?{query}" if query else target, 301)
 
 
 def handle_database_error(error: DBAPIError):

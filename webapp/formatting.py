@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, format_number, format_time, get_locale, gettext, ngettext
+from flask_babel import (
+    format_date,
+    format_number,
+    format_time,
+    get_locale,
+    gettext,
+    ngettext,
+    pgettext,
+)
 
-from .text import link_web_addresses
+from .models import AboutHeading
+from .text import comment_text
 
 
 def comment_count(n: int) -> str:
@@ -25,6 +34,24 @@ def date_and_time(value: datetime) -> str:
     return gettext(
         "%(date)s at %(time)s", date=format_date(value, "long"), time=format_time(value, "short")
     )
+
+
+def about_heading(choice: str) -> str:
+    """The heading of the box about an article's author, as the author's record chooses."""
+    if choice == AboutHeading.AUTHOR_FEMALE:
+        return pgettext("a woman", "About the author")
+    if choice == AboutHeading.EDITORIAL_TEAM:
+        return gettext("About the editorial team")
+    return gettext("About the author")
+
+
+def wait_time(seconds: int) -> str:
+    """How long to wait, as people say it: 'in 30 Sekunden', 'in etwa 52 Minuten'."""
+    if seconds < 60:
+        return ngettext("in %(num)d second", "in %(num)d seconds", max(seconds, 1))
+    if seconds < 3600 - 30:
+        return ngettext("in about %(num)d minute", "in about %(num)d minutes", round(seconds / 60))
+    return ngettext("in about %(num)d hour", "in about %(num)d hours", round(seconds / 3600))
 
 
 def excerpt(text: str, limit: int = 200) -> str:
@@ -52,4 +79,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_and_time)
     app.add_template_filter(excerpt)
-    app.add_template_filter(link_web_addresses)
+    app.add_template_filter(about_heading)
+    app.add_template_filter(comment_text)

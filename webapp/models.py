@@ -19,9 +19,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class AboutHeading(enum.StrEnum):
+    """How the box under an author's articles is headed (formatting.about_heading)."""
+
+    AUTHOR = "autor"  # "Über den Autor"
+    AUTHOR_FEMALE = "autorin"  # "Über die Autorin"
+    EDITORIAL_TEAM = "redaktion"  # "Über die Redaktion"
+
+
 class Author(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    about_heading: Mapped[str] = mapped_column(
+        String(20), default=AboutHeading.AUTHOR, server_default=AboutHeading.AUTHOR.value
+    )
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     # Markdown as written, and the sanitized HTML pages show (see webapp/text.py).
     bio: Mapped[str] = mapped_column(Text, default="")

@@ -64,6 +64,21 @@ _TRAILING = ".,;:!?'\")]}»«“”„‚‘’…"
 COMMENT_LINK = Markup('<a href="{href}" rel="nofollow ugc noopener">{text}</a>')
 
 
+# A line break, then blank lines (spaces allowed), then the next line.
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+
+
+def collapse_blank_lines(text: str) -> str:
+    """Runs of blank lines as one: a paragraph break is a paragraph break, however typed."""
+    return _BLANK_LINES.sub("\n\n", text)
+
+
+def comment_text(text: str) -> Markup:
+    """A reader's comment as shown: as typed, with runs of blank lines as one paragraph
+    break and http(s) addresses as links; nothing else becomes markup."""
+    return link_web_addresses(collapse_blank_lines(text))
+
+
 def link_web_addresses(text: str) -> Markup:
     """A reader's plain text, escaped, with its http(s) addresses as links.
 

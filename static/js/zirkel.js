@@ -1,26 +1,57 @@
-// Zirkel's only script of its own: tells the reader when an in-place request failed
-// in a way the server could not answer itself (offline, proxy error, server down).
+// Zirkel's only script of its own, on top of htmx. Everything works without it; it adds:
+// - messages where they belong: each in-place request names the live region of the part
+//   of the page it came from (data-meldungen), and the server answers into that region;
+// - a message for what the server cannot answer itself (offline, a proxy's error page);
+// - a button that dismisses the message shown.
 (function () {
   "use strict";
-  function region() { return document.getElementById("meldungen"); }
+  // For CSS: what needs JavaScript (the dismiss buttons) shows only where it runs.
+  document.documentElement.classList.add("js");
 
-  function show(text) {
-    var el = region();
-    if (!el) { return; }
-    var p = document.createElement("p");
-    p.textContent = text;
-    el.replaceChildren(p);
+  function regionFor(elt) {
+    var owner = elt && elt.closest ? elt.closest("[data-meldungen]") : null;
+    return document.getElementById(owner ? owner.dataset.meldungen : "meldungen");
   }
 
-  document.addEventListener("htmx:beforeRequest", function () {
-    var el = region();
-    if (el) { el.replaceChildren(); }
+  function show(region, text) {
+    if (!region) { return; }
+    var box = document.createElement("div");
+    var p = document.createElement("p");
+    box.className = "meldung meldung-error";
+    box.tabIndex = -1;
+    p.textContent = text;
+    box.appendChild(p);
+    region.replaceChildren(box);
+    box.focus();
+  }
+
+  function offline(event) {
+    show(regionFor(event.detail.elt), document.body.dataset.offline);
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var region = regionFor(event.detail.elt);
+    if (region) { event.detail.headers["X-Meldungen"] = region.id; }
   });
-  document.addEventListener("htmx:sendError", function () {
-    show(region().dataset.offline);
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // A 5xx that Zirkel answered itself (the database busy) carries its own message.
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 500 && xhr.getResponseHeader("X-Zirkel-Message")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
   });
+  document.addEventListener("htmx:sendError", offline);
   document.addEventListener("htmx:responseError", function (event) {
     // 4xx answers carry their own German message and were swapped in already.
-    if (event.detail.xhr.status >= 500) { show(region().dataset.offline); }
+    if (event.detail.xhr.status >= 500) { offline(event); }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".meldung-schliessen");
+    if (!button) { return; }
+    var region = document.getElementById(button.dataset.schliesst);
+    if (!region) { return; }
+    region.replaceChildren();
+    region.focus();  // where the message was, so the keyboard goes on from there
   });
 })();

@@ -87,7 +87,14 @@ def test_held_comments_tell_their_author(page, new_page, site):
         "Vielen Dank! Ihr Kommentar wird nach Prüfung freigeschaltet."
     )
     expect(reader.locator("#kommentar-anzahl")).to_have_text(before)
-    expect(reader.locator("#kommentar-liste")).not_to_contain_text("Bitte freischalten")
+    # Its author sees it in place, marked as waiting, and still after a reload; nobody else.
+    waiting = reader.locator(".comment-waiting", has_text="Bitte freischalten")
+    expect(waiting).to_contain_text("Ihr Kommentar wartet auf Freigabe.")
+    reader.reload()
+    expect(waiting).to_contain_text("Ihr Kommentar wartet auf Freigabe.")
+    other = new_page()
+    other.goto(reader.url)
+    expect(other.locator("#kommentar-liste")).not_to_contain_text("Bitte freischalten")
 
     # The moderator approves it in the queue, in place; the reader then sees it counted.
     page.get_by_role("link", name="Kommentare", exact=True).click()
@@ -98,6 +105,7 @@ def test_held_comments_tell_their_author(page, new_page, site):
     )
     reader.reload()
     expect(reader.locator("#kommentar-liste")).to_contain_text("Bitte freischalten")
+    expect(reader.locator(".comment-waiting")).to_have_count(0)
     expect(reader.locator("#kommentar-anzahl")).not_to_have_text(before)
 
 

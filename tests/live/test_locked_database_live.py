@@ -31,7 +31,7 @@ def test_a_locked_database_slows_writes_but_never_takes_the_server_down(run_guni
     assert still_locked, "the lock outlasted every request"
     assert read_status == 200
     assert [status for status, _ in posts] == [503] * 8
-    assert all("Bitte gleich noch einmal versuchen" in body for _, body in posts)
+    assert all("Der Server ist gerade ausgelastet." in body for _, body in posts)
     assert after[0] == 200
     assert (texts, count) == (["Danach"], 1)
     assert server_alive

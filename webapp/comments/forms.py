@@ -148,6 +148,10 @@ class CommentForm(FlaskForm):
         """Whether the post lacked a genuine, recent form token."""
         return bool(self.meta.csrf and self.csrf_token.errors)
 
+    def field_errors(self) -> list:
+        """The fields a reader must correct, in order (the form token is not one of them)."""
+        return [field for field in self if field.errors and field is not self.csrf_token]
+
     def summary(self) -> str:
         """The one sentence above the form that says what is wrong."""
         if any(is_blank(field.data) for field in (self.name, self.email, self.text)):

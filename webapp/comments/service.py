@@ -24,6 +24,23 @@ TEXT_MAX = 5000
 class CommentPage(NamedTuple):
     comments: Sequence[Comment]  # oldest first
     has_older: bool
+    has_newer: bool = False
+
+
+def _visible(article: Article):
+    return select(Comment).where(
+        Comment.article_id == article.id, Comment.status == CommentStatus.VISIBLE
+    )
+
+
+def _position(comment: Comment):
+    """Where a comment stands in its discussion: comments are ordered by (time, id)."""
+    return tuple_(comment.created_at, comment.id)
+
+
+_ORDER = tuple_(Comment.created_at, Comment.id)
+_NEWEST_FIRST = (Comment.created_at.desc(), Comment.id.desc())
+_OLDEST_FIRST = (Comment.created_at, Comment.id)
 
 
 def visible_comments(
@@ -35,25 +52,129 @@ def visible_comments(
     With it: the page of comments just older than that one. Either way one indexed query
     of at most `per_page + 1` rows, however many comments the article has.
     """
-    query = select(Comment).where(
-        Comment.article_id == article.id, Comment.status == CommentStatus.VISIBLE
-    )
+    query = _visible(article)
     if before is not None:
-        query = query.where(
-            tuple_(Comment.created_at, Comment.id) < tuple_(before.created_at, before.id)
-        )
-    newest_first = db.session.scalars(
-        query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(per_page + 1)
-    ).all()
+        query = query.where(_position(before) > _ORDER)
+    newest_first = db.session.scalars(query.order_by(*_NEWEST_FIRST).limit(per_page + 1)).all()
     return CommentPage(newest_first[:per_page][::-1], has_older=len(newest_first) > per_page)
+
+
+def newer_comments(article: Article, *, per_page: int, after: Comment) -> CommentPage:
+    """The page of comments just newer than `after` (one query, at most `per_page + 1` rows)."""
+    rows = db.session.scalars(
+        _visible(article)
+        .where(_position(after) < _ORDER)
+        .order_by(*_OLDEST_FIRST)
+        .limit(per_page + 1)
+    ).all()
+    return CommentPage(rows[:per_page], has_older=True, has_newer=len(rows) > per_page)
+
+
+# The most comments a reader's window holds (ten pages at the default); beyond, the newest.
+WINDOW_PAGES = 10
+
+
+def comment_window(article: Article, *, per_page: int, since: Comment | None) -> CommentPage:
+    """What a reader has open: every visible comment from `since` to the newest.
+
+    `since` is the oldest comment the reader's list shows (after "Ältere Kommentare
+    anzeigen", one of the older pages); without it, the newest page. New comments join the
+    window, so a refresh or a post never drops what the reader opened. At most
+    WINDOW_PAGES pages (the newest of them, then with a link to older ones): two queries.
+    """
+    limit = per_page * WINDOW_PAGES
+    if since is None:
+        return visible_comments(article, per_page=per_page)
+    newest_first = db.session.scalars(
+        _visible(article)
+        .where(_position(since) <= _ORDER)
+        .order_by(*_NEWEST_FIRST)
+        .limit(limit + 1)
+    ).all()
+    if len(newest_first) > limit:
+        return CommentPage(newest_first[:limit][::-1], has_older=True)
+    older = db.session.scalar(
+        _visible(article).with_only_columns(Comment.id).where(_position(since) > _ORDER).limit(1)
+    )
+    return CommentPage(newest_first[::-1], has_older=older is not None)
+
+
+def comments_around(article: Article, comment: Comment, *, per_page: int) -> CommentPage:
+    """A page of comments with `comment` in the middle: what its permalink shows when it
+    is no longer among the newest. Two queries of at most `per_page` rows each."""
+    before = per_page // 2
+    older = db.session.scalars(
+        _visible(article)
+        .where(_position(comment) > _ORDER)
+        .order_by(*_NEWEST_FIRST)
+        .limit(before + 1)
+    ).all()
+    after = per_page - 1 - min(len(older), before)
+    newer = db.session.scalars(
+        _visible(article)
+        .where(_position(comment) < _ORDER)
+        .order_by(*_OLDEST_FIRST)
+        .limit(after + 1)
+    ).all()
+    return CommentPage(
+        [*older[:before][::-1], comment, *newer[:after]],
+        has_older=len(older) > before,
+        has_newer=len(newer) > after,
+    )
+
+
+def is_among_newest(article: Article, comment: Comment, *, per_page: int) -> bool:
+    """Whether the article page itself shows this visible comment (one bounded query)."""
+    newer = db.session.scalars(
+        _visible(article)
+        .with_only_columns(Comment.id)
+        .where(_position(comment) < _ORDER)
+        .limit(per_page)
+    ).all()
+    return len(newer) < per_page
 
 
 def get_visible_comment(article: Article, comment_id: int) -> Comment | None:
     """A comment readers may see, if it is under this article."""
-    comment = db.session.get(Comment, comment_id)
+    comment = get_comment_of(article, comment_id)
+    return comment if comment is not None and comment.status == CommentStatus.VISIBLE else None
+
+
+def get_comment_of(article: Article, comment_id: int | None) -> Comment | None:
+    """A comment of this article, whatever its status (None if it is not this article's)."""
+    comment = db.session.get(Comment, comment_id) if comment_id else None
     if comment is None or comment.article_id != article.id:
         return None
-    return comment if comment.status == CommentStatus.VISIBLE else None
+    return comment
+
+
+# Held comments their author still sees as waiting: not yet decided by a moderator (a
+# comment the guard called spam waits in the spam folder, where a moderator may approve it).
+_WAITING = (CommentStatus.PENDING, CommentStatus.SPAM)
+
+
+def waiting_comments(article_id: int, ids: Sequence[int]) -> list[Comment]:
+    """Of these comments (the reader's own, from their cookie), those of this article that
+    wait for a moderator. No query without ids."""
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                Comment.id.in_(ids),
+                Comment.article_id == article_id,
+                Comment.status.in_(_WAITING),
+                Comment.learned_as.is_(None),
+            )
+            .order_by(*_OLDEST_FIRST)
+        )
+    )
+
+
+def is_waiting(comment: Comment) -> bool:
+    """Whether a comment waits for a moderator (as `waiting_comments` selects them)."""
+    return comment.status in _WAITING and comment.learned_as is None
 
 
 def comments_closed(article: Article, close_after_days: int) -> bool:

@@ -69,6 +69,7 @@ def _edit(author: Author | None):
                         db.session.add(author)
                     author.name = form.name.data
                     author.slug = slug
+                    author.about_heading = form.about_heading.data
                     author.bio = form.bio.data or ""
                     if form.remove_photo.data:
                         author.photo = None

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -22,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..comments.forms import normalize, strip
+from ..models import AboutHeading
 from ..site_settings import Moderation
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -110,6 +112,15 @@ class AuthorForm(FlaskForm):
         ],
     )
     slug = slug_field(_l("Part of the author page's address; made from the name if left empty."))
+    about_heading = SelectField(
+        _l("Heading of the box under their articles"),
+        choices=[
+            SelectChoice(AboutHeading.AUTHOR.value, _l("About the author")),
+            SelectChoice(AboutHeading.AUTHOR_FEMALE.value, _lp("a woman", "About the author")),
+            SelectChoice(AboutHeading.EDITORIAL_TEAM.value, _l("About the editorial team")),
+        ],
+        default=AboutHeading.AUTHOR.value,
+    )
     bio = TextAreaField(
         _l("About"), filters=[normalize], description=_l("Markdown."), render_kw={"rows": 8}
     )

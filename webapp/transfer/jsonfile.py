@@ -43,6 +43,7 @@ from ..comments.forms import is_blank
 from ..extensions import db
 from ..media import file_name, media_folder
 from ..models import (
+    AboutHeading,
     Article,
     ArticleSlug,
     Author,
@@ -125,6 +126,7 @@ def _author(author: Author, photo_keys: dict[int, str]) -> dict[str, Any]:
         "import_key": author.import_key,
         "name": author.name,
         "slug": author.slug,
+        "about_heading": author.about_heading,
         "bio": author.bio,
         "photo": photo_keys.get(author.photo_id),
     }
@@ -331,6 +333,7 @@ class JsonImporter:
             author = Author(
                 name=self._author_name(record, clean),
                 slug=slug,
+                about_heading=self._about_heading(record),
                 bio=clean.text(record.text("bio"), "bio", strip=False),
                 photo=self._photo(record),
                 import_key=import_key,
@@ -342,6 +345,16 @@ class JsonImporter:
         else:
             self.report.add("authors unchanged")
         self._authors[record.number("id")] = author
+
+    def _about_heading(self, record: Record) -> str:
+        """The heading of the author's box; files from before it existed have none."""
+        value = record.text("about_heading", optional=True)
+        if value is None:
+            return AboutHeading.AUTHOR.value
+        if value not in set(AboutHeading):
+            self.report.note(f"{record.where}: unknown about_heading {value!r}; 'autor'.")
+            return AboutHeading.AUTHOR.value
+        return value
 
     def _author_name(self, record: Record, clean: Cleaner) -> str:
         name = clean.line(record.text("name"), "name", AUTHOR_NAME_MAX)

@@ -1,0 +1,408 @@
+"""The discussion stays true in every state: two tabs, older pages, permalinks, held
+comments, refusals, messages and layout, in Chromium with JavaScript on and off."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from editorial_helpers import PASSWORD, make_user
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from apps import make_app
+from factories import make_article, make_author, make_comment
+from webapp.extensions import db
+from webapp.models import Article, Comment, Role, utcnow
+from webapp.site_settings import set_setting
+
+pytestmark = pytest.mark.browser
+
+PER_PAGE = 5
+THANKS = "Vielen Dank! Ihr Kommentar ist veröffentlicht."
+HELD = "Vielen Dank! Ihr Kommentar wird nach Prüfung freigeschaltet."
+WAITING = "Ihr Kommentar wartet auf Freigabe."
+DUPLICATE = "Diesen Kommentar haben Sie bereits abgeschickt."
+EMPTY_NOTICE = "Noch keine Kommentare. Schreiben Sie den ersten!"
+# A name without a space, a compound of the kind German titles have, an address.
+LONG_NAME = "Z" * 100
+LONG_WORD = "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft" * 2
+LONG_ADDRESS = (
+    "https://www.bamf.de/SharedDocs/Anlagen/DE/Integration/Integrationskurse/" + "a" * 120
+)
+PHONE, DESKTOP = 390, 1280
+
+
+@pytest.fixture(scope="module")
+def server(run_gunicorn, tmp_path_factory):
+    """A gunicorn of its own with small pages of comments, so pages are quick to fill."""
+    instance = tmp_path_factory.mktemp("discussion-instance")
+    with run_gunicorn(instance, ZIRKEL_COMMENTS_PER_PAGE=str(PER_PAGE)) as live:
+        yield live
+
+
+class Site:
+    """The live server's database, written as the tests need it (the server reads the
+    versions on every request, so it shows every change at once)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self.app.app_context():
+            yield
+            db.session.remove()
+
+    def article(self, comments: int = 0, **fields) -> str:
+        """A new article with `comments` comments ("Nr. 1" is the oldest); its path."""
+        with self.writing():
+            article = make_article(photo=None, **fields)
+            start = utcnow() - timedelta(days=1)
+            for n in range(1, comments + 1):
+                make_comment(article, text=f"Nr. {n}", created_at=start + timedelta(minutes=n))
+            return f"/artikel/{article.slug}"
+
+    def comment(self, path: str, **fields) -> int:
+        with self.writing():
+            article = db.session.scalar(select(Article).where(Article.slug == slug_of(path)))
+            return make_comment(article, **fields).id
+
+    def comment_ids(self, path: str) -> list[int]:
+        with self.writing():
+            return list(
+                db.session.scalars(
+                    select(Comment.id)
+                    .join(Article)
+                    .where(Article.slug == slug_of(path))
+                    .order_by(Comment.created_at)
+                )
+            )
+
+    def setting(self, key: str, value) -> None:
+        with self.writing():
+            set_setting(key, value)
+            db.session.commit()
+
+
+def slug_of(path: str) -> str:
+    return path.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def site(server, tmp_path) -> Iterator[Site]:
+    app = make_app(tmp_path, DATABASE_URL=server.database_url)
+    yield Site(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def phone_page(new_page):
+    def open_page(**options) -> Page:
+        return new_page(viewport={"width": PHONE, "height": 800}, **options)
+
+    return open_page
+
+
+def items(page: Page):
+    return page.locator("#kommentar-liste > li")
+
+
+def texts(page: Page) -> list[str]:
+    return items(page).locator(".comment-text").all_inner_texts()
+
+
+def write(page: Page, name: str, text: str, email: str = "leserin@example.org") -> None:
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("E-Mail", exact=True).fill(email)
+    page.get_by_label("Kommentar", exact=True).fill(text)
+    page.get_by_role("button", name="Kommentar abschicken").click()
+
+
+def focused_id(page: Page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
+# --- the list never contradicts itself ----------------------------------------------------
+
+
+def test_a_post_in_the_second_tab_shows_what_the_first_tab_posted(new_page, server, site):
+    path = site.article()
+    first, second = new_page(), new_page()
+    for tab in (first, second):
+        tab.goto(server.url + path)
+        expect(tab.get_by_text(EMPTY_NOTICE)).to_be_visible()
+
+    write(first, "Tab eins", "Aus dem ersten Tab")
+    expect(items(first)).to_have_count(1)
+    write(second, "Tab zwei", "Aus dem zweiten Tab")
+
+    expect(items(second)).to_have_count(2)
+    assert texts(second) == ["Aus dem ersten Tab", "Aus dem zweiten Tab"]
+    expect(second.locator("#kommentar-anzahl")).to_have_text("2 Kommentare")
+    expect(second.get_by_text(EMPTY_NOTICE)).to_have_count(0)
+    # The focus is on the comment just posted.
+    expect(items(second).last).to_be_focused()
+
+
+def test_older_comments_stay_open_when_new_ones_are_loaded(page, server, site):
+    path = site.article(comments=8)
+    page.goto(server.url + path)
+    assert texts(page) == [f"Nr. {n}" for n in range(4, 9)]
+
+    page.get_by_role("link", name="Ältere Kommentare anzeigen").click()
+    expect(items(page)).to_have_count(8)
+    expect(items(page).first).to_be_focused()
+    expect(page.locator("#kommentar-status")).to_have_text("3 ältere Kommentare werden angezeigt.")
+
+    site.comment(path, text="Nr. 9")
+    page.get_by_role("link", name="Neue Kommentare laden").click()
+    expect(items(page)).to_have_count(9)
+    assert texts(page) == [f"Nr. {n}" for n in range(1, 10)]
+    expect(page.locator("#kommentar-status")).to_have_text("1 neuer Kommentar.")
+    expect(page.locator("#kommentar-anzahl")).to_have_text("9 Kommentare")
+
+    page.get_by_role("link", name="Neue Kommentare laden").click()
+    expect(page.locator("#kommentar-status")).to_have_text("Keine neuen Kommentare.")
+    expect(items(page)).to_have_count(9)
+
+    # A post keeps them open too.
+    write(page, "Nummer zehn", "Nr. 10")
+    expect(items(page)).to_have_count(10)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["JavaScript", "no JavaScript"])
+def test_an_old_comments_date_links_to_where_it_is_shown_and_marked(
+    new_page, server, site, javascript
+):
+    path = site.article(comments=3 * PER_PAGE)
+    second = site.comment_ids(path)[1]
+    page = new_page(java_script_enabled=javascript)
+    page.goto(server.url + path)
+    # It is long off the article page; its permalink still finds it.
+    expect(page.locator(f"#kommentar-{second}")).to_have_count(0)
+    page.goto(f"{server.url}{path}/kommentare/{second}#kommentar-{second}")
+
+    comment = page.locator(f"#kommentar-{second}")
+    expect(comment.locator(".comment-text")).to_have_text("Nr. 2")
+    expect(comment).to_be_in_viewport()
+    assert comment.evaluate("element => element.matches(':target')")
+    assert comment.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
+
+    # Its date is the same address, and a recent comment's leads to the article page.
+    newest = site.comment_ids(path)[-1]
+    page.goto(server.url + path)
+    page.locator(f"#kommentar-{newest} a.comment-date").click()
+    expect(page).to_have_url(re.compile(rf"/kommentare/{newest}#kommentar-{newest}$"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.locator(f"#kommentar-{newest}").evaluate("element => element.matches(':target')")
+
+
+def test_a_comment_that_is_not_visible_gets_a_clear_page(page, server, site):
+    path = site.article()
+    held = site.comment(path, status="pending", text="Wartet")
+    response = page.goto(f"{server.url}{path}/kommentare/{held}")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kommentar nicht sichtbar")
+    page.get_by_role("link", name=re.compile("^Zu den Kommentaren zu")).click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(path)}#kommentare$"))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["JavaScript", "no JavaScript"])
+def test_a_held_comment_is_shown_to_its_author_and_nobody_else(new_page, server, site, javascript):
+    path = site.article()
+    site.setting("moderation", "all")
+    try:
+        author = new_page(java_script_enabled=javascript)
+        author.goto(server.url + path)
+        write(author, "Geduldig", "Bitte freischalten")
+
+        expect(author.locator("#kommentar-status")).to_contain_text(HELD)
+        waiting = author.locator(".comment-waiting", has_text="Bitte freischalten")
+        expect(waiting).to_contain_text(WAITING)
+        author.reload()
+        expect(waiting).to_contain_text(WAITING)
+
+        other = new_page(java_script_enabled=javascript)
+        other.goto(server.url + path)
+        expect(other.locator("#kommentar-liste")).not_to_contain_text("Bitte freischalten")
+        expect(other.locator("#kommentar-anzahl")).to_have_text("0 Kommentare")
+    finally:
+        site.setting("moderation", "off")
+
+
+def test_a_closed_article_does_not_invite_comments(page, server, site):
+    path = site.article(comments_open=False)
+    page.goto(server.url + path)
+    section = page.locator("#kommentare")
+    expect(section).to_contain_text("Die Kommentare zu diesem Artikel sind geschlossen.")
+    expect(section).not_to_contain_text("Schreiben Sie den ersten")
+    expect(section.get_by_role("link", name="Neue Kommentare laden")).to_have_count(0)
+    expect(section.get_by_role("button", name="Kommentar abschicken")).to_have_count(0)
+
+
+# --- messages help, and never get in the way ----------------------------------------------
+
+
+def test_a_refusal_without_javascript_keeps_the_text_beside_the_form(new_page, server, site):
+    path = site.article()
+    page = new_page(java_script_enabled=False, viewport={"width": PHONE, "height": 800})
+    page.goto(server.url + path)
+    write(page, "Doppelt", "Zweimal geschrieben")
+    page.goto(server.url + path)
+    write(page, "Doppelt", "Zweimal geschrieben")
+
+    status = page.locator("#kommentar-status")
+    expect(status).to_contain_text(DUPLICATE)
+    expect(status.locator(".meldung")).to_be_focused()
+    expect(status).to_be_in_viewport()
+    expect(page.get_by_label("Kommentar", exact=True)).to_have_value("Zweimal geschrieben")
+    expect(page.get_by_role("link", name="Zur Startseite")).to_have_count(0)
+
+
+def test_messages_stand_by_the_form_replace_each_other_and_can_be_dismissed(
+    phone_page, server, site
+):
+    path = site.article()
+    page = phone_page()
+    page.goto(server.url + path)
+    write(page, "Einmal", "Einmal gesagt")
+    status = page.locator("#kommentar-status")
+    expect(status).to_have_text(re.compile(THANKS))
+
+    # Nothing pinned over the form: the message is in the flow, above the fields.
+    message = status.locator(".meldung")
+    assert message.evaluate("element => getComputedStyle(element).position") == "static"
+    assert (
+        message.bounding_box()["y"] + message.bounding_box()["height"]
+        <= (page.get_by_label("Name", exact=True).bounding_box()["y"])
+    )
+
+    write(page, "Einmal", "Einmal gesagt")
+    expect(status).to_contain_text(DUPLICATE)
+    expect(status).not_to_contain_text(THANKS)
+    expect(status.locator(".meldung")).to_have_count(1)
+
+    page.get_by_role("button", name="Meldung schließen").click()
+    expect(status.locator(".meldung")).to_have_count(0)
+    expect(page.get_by_role("button", name="Meldung schließen")).to_be_hidden()
+    expect(status).to_be_focused()
+
+
+def test_keyboard_users_reach_the_form_from_the_count(page, server, site):
+    path = site.article(comments=PER_PAGE)
+    page.goto(server.url + path)
+    page.get_by_role("link", name="Zum Kommentarformular").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+
+
+# --- layout holds for any input ------------------------------------------------------------
+
+
+def widest(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def sticking_out(page: Page) -> list[str]:
+    """The innermost elements that reach past the viewport's right edge (for the message)."""
+    return page.evaluate(
+        """() => {
+            const out = e => e.getBoundingClientRect().right > innerWidth + 1;
+            return [...document.body.querySelectorAll("*")]
+                .filter(e => out(e) && ![...e.children].some(out))
+                .map(e => `${e.tagName} ${e.className}: ${e.getBoundingClientRect().right}`)
+                .slice(0, 5);
+        }"""
+    )
+
+
+@pytest.fixture
+def long_site(site, server) -> dict[str, str]:
+    """Everything a reader or editor can make long, long: and the pages that show it."""
+    with site.writing():
+        author = make_author(name=LONG_NAME, slug="sehr-lang")
+        article = make_article(photo=None, author=author, title=LONG_WORD, teaser=LONG_WORD)
+        for _ in range(PER_PAGE + 1):
+            comment = make_comment(article, name=LONG_NAME, text=f"{LONG_WORD} {LONG_ADDRESS}")
+        make_comment(article, status="pending", name=LONG_NAME, text=LONG_WORD)
+        make_user(email="lang@example.org", role=Role.ADMIN)
+        slug, comment_id, article_id = article.slug, comment.id, article.id
+        first_id = db.session.scalar(select(Comment.id).where(Comment.article_id == article.id))
+    return {
+        "front page": "/",
+        "article": f"/artikel/{slug}",
+        "author": "/autoren/sehr-lang",
+        "older comments": f"/artikel/{slug}/kommentare?vor={comment_id}",
+        "permalink": f"/artikel/{slug}/kommentare/{first_id}",
+        "editorial: articles": "/verwaltung/artikel",
+        "editorial: article": f"/verwaltung/artikel/{article_id}",
+        "editorial: authors": "/verwaltung/autoren",
+        "editorial: comments": "/verwaltung/kommentare?status=alle",
+        "editorial: audit log": "/verwaltung/protokoll",
+    }
+
+
+def test_no_reader_input_widens_any_page(new_page, server, long_site):
+    """Public and editorial pages, at 390 and 1280 px."""
+    too_wide = {}
+    for width in (PHONE, DESKTOP):
+        too_wide.update(overflowing_pages(new_page, server, long_site, width))
+    assert too_wide == {}, "\n".join(f"{k}: {v}" for k, v in too_wide.items())
+
+
+def overflowing_pages(new_page, server, long_site, width: int) -> dict:
+    page = new_page(viewport={"width": width, "height": 900})
+    page.goto(server.url + "/verwaltung/anmelden")
+    page.get_by_label("E-Mail", exact=True).fill("lang@example.org")
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", name="Verwaltung")).to_be_visible()
+    if width == PHONE:
+        # A moderator's decision puts the long name into the audit log too.
+        page.goto(server.url + "/verwaltung/kommentare")
+        page.get_by_role("button", name=re.compile(r"^Freigeben")).first.click()
+        expect(page.locator(".moderation-item").first).to_contain_text("Freigegeben")
+
+    too_wide = {}
+    for name, path in long_site.items():
+        response = page.goto(server.url + path)
+        assert response is not None and response.status == 200, path
+        if widest(page) > width:
+            too_wide[f"{name} at {width} px"] = (widest(page), sticking_out(page))
+    return too_wide
+
+
+def test_tap_targets_are_at_least_24_px(phone_page, server, site):
+    """WCAG 2.2 target size: every link and button of the discussion, but links inside a
+    comment's sentences (which the criterion excepts)."""
+    path = site.article(comments=PER_PAGE + 1)
+    page = phone_page()
+    page.goto(server.url + path)
+    write(page, "Tippen", "Mit dem Finger")
+    expect(page.locator("#kommentar-status .meldung")).to_be_visible()
+    small = page.evaluate(
+        """() => [...document.querySelectorAll("#kommentare a, #kommentare button")]
+            .filter(e => !e.closest(".comment-text") && e.offsetParent !== null)
+            .map(e => [e.textContent.trim(), e.getBoundingClientRect()])
+            .filter(([, r]) => r.width < 24 || r.height < 24)
+            .map(([text, r]) => `${text}: ${Math.round(r.width)}×${Math.round(r.height)}`)"""
+    )
+    assert small == []
+
+
+def test_runs_of_blank_lines_show_as_one_paragraph_break(page, server, site):
+    path = site.article()
+    page.goto(server.url + path)
+    write(page, "Absätze", "Oben\n\n\n\n\n\nUnten")
+    text = items(page).locator(".comment-text")
+    expect(text).to_contain_text("Unten")
+    # Exactly (Playwright's text assertions fold white space): one blank line, as a reader sees.
+    assert text.evaluate("element => element.textContent") == "Oben\n\nUnten"
+    line = text.evaluate("element => parseFloat(getComputedStyle(element).lineHeight)")
+    assert text.bounding_box()["height"] < 3.5 * line

@@ -1,0 +1,174 @@
+"""The article page: an article and its discussion, as one page or as the pieces htmx swaps.
+
+Both blueprints need it: `articles` serves the page, and `comments` answers a post without
+JavaScript (or one it refuses) with the whole page, and with pieces of it for htmx. So it
+lives above `comments/` (whose rules and storage it uses) and beside `articles/`, and
+neither blueprint imports the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import joinedload
+
+from .caching import conditional_page, version_tag
+from .comments.forms import CommentForm
+from .comments.own import own_comment_ids
+from .comments.service import comment_window, comments_closed, waiting_comments
+from .extensions import db
+from .messages import Status
+from .models import Article, ArticleSlug, Author, Comment, utcnow
+from .site_settings import get_setting
+
+# One indexed row per page view: is the article published, and which versions of
+# everything the page shows are current. Core, not ORM: it runs on every request.
+_VERSIONS = (
+    select(
+        Article.id,
+        Article.updated_at,
+        Author.updated_at.label("author_updated_at"),
+        Article.comment_version,
+        Article.comments_changed_at,
+    )
+    .join(Author, Article.author_id == Author.id)
+    .where(Article.slug == bindparam("slug"), Article.is_published(bindparam("now")))
+)
+
+
+def published_versions(slug: str) -> Row:
+    """The versions the article page shows, or 404, without loading the article."""
+    with db.engine.connect() as connection:
+        row = connection.execute(_VERSIONS, {"slug": slug, "now": utcnow()}).first()
+    if row is None:
+        abort(404, _("There is no article at this address."))
+    return row
+
+
+# Built once: constructing a statement costs more than running it from the cache.
+_PUBLISHED_BY_SLUG = select(Article).where(
+    Article.slug == bindparam("slug"), Article.is_published(bindparam("now"))
+)
+_WITH_AUTHOR = _PUBLISHED_BY_SLUG.options(joinedload(Article.author), joinedload(Article.photo))
+
+
+def get_published_article(slug: str, *, with_author: bool = True) -> Article:
+    """The published article with this slug (with author and photo, unless not needed), or 404."""
+    statement = _WITH_AUTHOR if with_author else _PUBLISHED_BY_SLUG
+    article = db.session.scalar(statement, {"slug": slug, "now": utcnow()})
+    if article is None:
+        abort(404, _("There is no article at this address."))
+    return article
+
+
+def redirect_if_renamed(slug: str) -> None:
+    """An article's old address (and every address under it) answers 301 to its current one;
+    otherwise nothing happens (the caller goes on to its 404)."""
+    current = db.session.scalar(
+        select(Article.slug)
+        .join(ArticleSlug, ArticleSlug.article_id == Article.id)
+        .where(ArticleSlug.slug == slug)
+    )
+    if current is not None:
+        arguments = {**request.view_args, **request.args.to_dict(), "slug": current}
+        abort(redirect(url_for(request.endpoint, **arguments), 301))
+
+
+def discussion(
+    article: Article,
+    *,
+    since: Comment | None = None,
+    closed: bool | None = None,
+    waiting: Sequence[Comment] | None = None,
+    focus_id: int | None = None,
+) -> dict[str, Any]:
+    """What the comment section shows: the template context of comments/_section.html.
+
+    The visible comments from `since` (the oldest the reader has open) to the newest, and
+    among them, in their place, the reader's own comments that wait for a moderator
+    (`waiting`; by default those the reader's cookie names). `personal` says whether the
+    result shows anything to this reader only, and so must not be shared.
+    """
+    window = comment_window(article, per_page=current_app.config["COMMENTS_PER_PAGE"], since=since)
+    if waiting is None:
+        waiting = waiting_comments(article.id, own_comment_ids(article.id))
+    visible = list(window.comments)
+    if closed is None:
+        closed = comments_closed(article, get_setting("close_comments_after_days"))
+    return {
+        "article": article,
+        "comments": sorted([*visible, *waiting], key=lambda c: (c.created_at, c.id)),
+        "oldest": visible[0] if visible else None,
+        "newest": visible[-1] if visible else None,
+        "has_older": window.has_older,
+        "comments_closed": closed,
+        "focus_id": focus_id,
+        "personal": bool(waiting),
+    }
+
+
+def render_article(
+    article: Article,
+    *,
+    form: CommentForm | None = None,
+    status: Status | None = None,
+    closed: bool | None = None,
+    waiting: Sequence[Comment] | None = None,
+) -> str:
+    """The whole article page; the comment views render it too when JavaScript is off."""
+    if status is None and form is not None and form.errors:
+        status = Status(form.summary(), "invalid")
+    return render_template(
+        "articles/article.html",
+        form=form or CommentForm(formdata=None),
+        status=status,
+        **discussion(article, closed=closed, waiting=waiting),
+    )
+
+
+def flashed_status() -> Status | None:
+    """The thanks a plain-form post left for the page it redirected to, if any.
+
+    Only readers who already have a session cookie can have one; for everybody else
+    the session stays untouched, so the page sets no cookie and varies by none.
+    """
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None
+    for kind, message in get_flashed_messages(with_categories=True):
+        return Status(message, kind)
+    return None
+
+
+def article_response(slug: str) -> Response:
+    """The article page: the same bytes for every reader, cached and revalidated, except
+    for a reader who has a message waiting or a comment held: theirs is never shared."""
+    versions = published_versions(slug)
+    status = flashed_status()
+    waiting = waiting_comments(versions.id, own_comment_ids(versions.id))
+    if status is None and not waiting:
+        return conditional_page(
+            version_tag("article", *versions),
+            lambda: render_article(get_published_article(slug), waiting=()),
+        )
+    html = render_article(get_published_article(slug), status=status, waiting=waiting)
+    return personal(Response(html, mimetype="text/html"))
+
+
+def personal(response: Response) -> Response:
+    """Mark a response that shows something to one reader only: no cache may keep it."""
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response

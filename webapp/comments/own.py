@@ -1,0 +1,66 @@
+"""Which comments this browser posted: a signed cookie, set only for people who post.
+
+Like WordPress, Zirkel shows a held comment to its author, in place and marked as
+waiting, and to nobody else. The author is "whoever holds this cookie": it lists the
+comments (article id, comment id) posted from this browser, signed with the secret key so
+that it cannot be made to name anyone else's comment, HttpOnly and SameSite=Lax. It is set
+only in answer to a post that was held, so a reader who never posts never gets a cookie,
+and a page that shows a reader their own comment is never shared (see article_page.py).
+"""
+
+from __future__ import annotations
+
+from flask import Response, after_this_request, current_app, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..models import Comment
+
+COOKIE = "zirkel_eigene_kommentare"
+MAX_AGE = 30 * 24 * 60 * 60  # seconds: a month is long enough to wait for a moderator
+KEEP = 20  # the most recent comments the cookie names
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="zirkel.own-comments")
+
+
+def _pairs() -> list[tuple[int, int]]:
+    """(article id, comment id) of every comment the cookie names; [] if none or forged."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return []
+    try:
+        value = _serializer().loads(raw, max_age=MAX_AGE)
+    except BadSignature:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [
+        (pair[0], pair[1])
+        for pair in value
+        if isinstance(pair, list) and len(pair) == 2 and all(type(n) is int for n in pair)
+    ]
+
+
+def own_comment_ids(article_id: int) -> list[int]:
+    """The comments under this article that this browser posted (as far as it remembers)."""
+    return [comment for article, comment in _pairs() if article == article_id]
+
+
+def remember(comment: Comment) -> None:
+    """Let this browser see its comment while it waits: the answer sets the cookie."""
+    pairs = [pair for pair in _pairs() if pair[1] != comment.id]
+    pairs = [*pairs, (comment.article_id, comment.id)][-KEEP:]
+    value = _serializer().dumps([list(pair) for pair in pairs])
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        response.set_cookie(
+            COOKIE,
+            value,
+            max_age=MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+        return response

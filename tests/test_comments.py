@@ -104,6 +104,9 @@ def test_plain_post_redirects_to_the_new_comment(client, article):
         "Vielen Dank! Ihr Kommentar ist veröffentlicht."
         in page.find(id="kommentar-status").get_text()
     )
+    # The focus goes to the new comment, as with htmx; not to the page's body.
+    assert page.find("li", id=f"kommentar-{comment.id}").has_attr("autofocus")
+    assert len(page.select("[autofocus]")) == 1
 
 
 def test_comment_is_shown_with_german_date_and_a_permalink(client, article):

@@ -72,6 +72,7 @@ def test_held_without_javascript_redirects_to_the_comment_shown_to_its_author(cl
     assert response.headers["Location"].endswith(f"#kommentar-{comment.id}")
     page = soup(client.get(response.headers["Location"]))
     assert HELD in page.find(id="kommentar-status").get_text()
+    assert page.find(id="kommentar-status").find(autofocus=True), "the focus goes to the notice"
     assert WAITING in page.find("li", id=f"kommentar-{comment.id}").get_text()
 
 

@@ -15,10 +15,12 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     get_flashed_messages,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -127,6 +129,7 @@ def render_article(
     status: Status | None = None,
     closed: bool | None = None,
     waiting: Sequence[Comment] | None = None,
+    focus_id: int | None = None,
 ) -> str:
     """The whole article page; the comment views render it too when JavaScript is off."""
     if status is None and form is not None and form.errors:
@@ -135,35 +138,48 @@ def render_article(
         "articles/article.html",
         form=form or CommentForm(formdata=None),
         status=status,
-        **discussion(article, closed=closed, waiting=waiting),
+        **discussion(article, closed=closed, waiting=waiting, focus_id=focus_id),
     )
 
 
-def flashed_status() -> Status | None:
-    """The thanks a plain-form post left for the page it redirected to, if any.
+_FOCUS = "zirkel.focus"  # in the session: the comment a plain-form post leaves the focus on
+
+
+def leave_for_next_page(status: Status, focus_id: int | None) -> None:
+    """After a plain-form post, for the page it redirects to: what it says, and what takes
+    the focus (the new comment; without one, the message)."""
+    flash(status.message, status.kind)
+    session[_FOCUS] = focus_id
+
+
+def flashed_status() -> tuple[Status | None, int | None]:
+    """What a plain-form post left for the page it redirected to, if anything: the
+    message, and the comment that takes the focus.
 
     Only readers who already have a session cookie can have one; for everybody else
     the session stays untouched, so the page sets no cookie and varies by none.
     """
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        return None
+        return None, None
     for kind, message in get_flashed_messages(with_categories=True):
-        return Status(message, kind)
-    return None
+        focus_id = session.pop(_FOCUS, None)
+        return Status(message, kind, focus=focus_id is None), focus_id
+    return None, None
 
 
 def article_response(slug: str) -> Response:
     """The article page: the same bytes for every reader, cached and revalidated, except
     for a reader who has a message waiting or a comment held: theirs is never shared."""
     versions = published_versions(slug)
-    status = flashed_status()
+    status, focus_id = flashed_status()
     waiting = waiting_comments(versions.id, own_comment_ids(versions.id))
     if status is None and not waiting:
         return conditional_page(
             version_tag("article", *versions),
             lambda: render_article(get_published_article(slug), waiting=()),
         )
-    html = render_article(get_published_article(slug), status=status, waiting=waiting)
+    article = get_published_article(slug)
+    html = render_article(article, status=status, waiting=waiting, focus_id=focus_id)
     return personal(Response(html, mimetype="text/html"))
 
 

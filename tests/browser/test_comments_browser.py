@@ -304,6 +304,7 @@ def test_without_javascript_posting_lands_on_the_new_comment(new_page, server):
     comment = page.locator("#" + page.url.rpartition("#")[2])
     expect(comment.locator(".comment-text")).to_have_text(text)
     expect(comment.locator(".comment-author")).to_have_text("Klassisch")
+    expect(comment).to_be_focused()
     expect(page.get_by_role("status")).to_contain_text(THANKS)
     expect(heading(page)).to_have_text(count_text(before + 1))
 

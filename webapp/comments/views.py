@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -27,6 +26,7 @@ from ..article_page import (
     article_response,
     discussion,
     get_published_article,
+    leave_for_next_page,
     personal,
     published_versions,
     redirect_if_renamed,
@@ -141,7 +141,7 @@ def create(slug: str):
     else:
         result = Status(_("Thank you! Your comment has been published."), "success")
     if not is_htmx():
-        flash(result.message, result.kind)
+        leave_for_next_page(result, focus_id=None if held else comment.id)
         anchor = f"kommentar-{comment.id}"
         return redirect(url_for("articles.show", slug=article.slug, _anchor=anchor), 303)
     waiting = waiting_comments(article.id, own_comment_ids(article.id))

@@ -179,7 +179,7 @@ def test_approve_in_place_with_htmx(client, moderator, article, pending):
     labels = [b.get_text(" ", strip=True).split(" :")[0] for b in row.find_all("button")]
     assert labels == ["Als Spam markieren", "Löschen"]
     status = page.find(id="moderation-status")
-    assert status["hx-swap-oob"] == "true"
+    assert status["hx-swap-oob"] == "innerHTML"  # the region stays, its content changes
     assert status.get_text(strip=True) == "Der Kommentar von Erika ist freigegeben."
 
     assert fresh(pending).status == CommentStatus.VISIBLE

@@ -157,6 +157,24 @@ def test_a_post_keeps_the_older_comments_the_reader_opened(client, busy_article)
     assert texts(page) == [f"Nr. {n}" for n in range(21, 122)]
 
 
+def test_after_a_post_nothing_is_new_to_its_poster(client, busy_article):
+    """The answer to a post holds the version it shows: loading new comments then has none."""
+    first = soup(client.get(f"/artikel/{busy_article.slug}"))
+    data = {
+        **window(first),
+        "csrf_token": first.find("input", {"name": "csrf_token"})["value"],
+        "name": "Neu",
+        "email": "neu@example.org",
+        "text": "Nr. 121",
+    }
+    posted = soup(client.post(f"/artikel/{busy_article.slug}/kommentare", data=data, headers=HTMX))
+    refreshed = client.get(
+        f"/artikel/{busy_article.slug}/kommentare", query_string=window(posted), headers=HTMX
+    )
+    status = soup(refreshed).find(id="kommentar-status")
+    assert status.get_text(strip=True) == "Keine neuen Kommentare."
+
+
 def test_the_page_of_older_comments_links_on_at_both_ends(client, busy_article):
     """Without JavaScript: older ones above and below the list, newer ones below."""
     first = soup(client.get(f"/artikel/{busy_article.slug}"))

@@ -255,7 +255,7 @@ def add_comment(
 
     One short write transaction of at most two statements, whatever the article already
     has: the insert, and an UPDATE of the counters themselves (so concurrent posts never
-    lose an increment) that returns the new count into `article`. A held comment changes
+    lose an increment) that returns the new count and version into `article`. A held comment changes
     nothing readers see, so it leaves the counters alone.
     """
     values = {
@@ -277,7 +277,7 @@ def add_comment(
         ).scalar_one()
         if status != CommentStatus.VISIBLE:
             return Comment(id=comment_id, **values)
-        count = db.session.execute(
+        count, version = db.session.execute(
             update(articles)
             .where(articles.c.id == article.id)
             .values(
@@ -286,9 +286,10 @@ def add_comment(
                 comments_changed_at=values["created_at"],
                 updated_at=articles.c.updated_at,  # a comment is not an edit of the article
             )
-            .returning(articles.c.comment_count)
-        ).scalar_one()
+            .returning(articles.c.comment_count, articles.c.comment_version)
+        ).one()
     set_committed_value(article, "comment_count", count)
+    set_committed_value(article, "comment_version", version)
     return Comment(id=comment_id, **values)
 
 

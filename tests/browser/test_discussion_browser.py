@@ -293,6 +293,30 @@ def test_messages_stand_by_the_form_replace_each_other_and_can_be_dismissed(
     expect(status).to_be_focused()
 
 
+@pytest.mark.parametrize("failure", ["offline", "proxy error"])
+def test_a_request_the_server_cannot_answer_is_reported_by_the_form(page, server, site, failure):
+    """No connection, or a proxy's 502 page: the message stands in the comment section's
+    region, the text stays in the form, nothing is swapped in."""
+    path = site.article()
+    page.goto(server.url + path)
+
+    def fail(route) -> None:
+        if failure == "offline":
+            route.abort("internetdisconnected")
+        else:
+            route.fulfill(status=502, content_type="text/html", body="<h1>Bad Gateway</h1>")
+
+    page.route(f"**{path}/kommentare", fail)
+    write(page, "Funkloch", "Im Tunnel geschrieben")
+
+    status = page.locator("#kommentar-status")
+    expect(status).to_contain_text("Der Server ist gerade nicht erreichbar.")
+    expect(status.locator(".meldung")).to_be_focused()
+    expect(page.get_by_label("Kommentar", exact=True)).to_have_value("Im Tunnel geschrieben")
+    expect(page.get_by_text("Bad Gateway")).to_have_count(0)
+    expect(page.locator("#meldungen")).to_be_empty()
+
+
 def test_keyboard_users_reach_the_form_from_the_count(page, server, site):
     path = site.article(comments=PER_PAGE)
     page.goto(server.url + path)

@@ -13,6 +13,7 @@ from apps import make_app
 from factories import make_article
 from helpers import HTMX, post_comment, soup
 from webapp.comments import spamfilter
+from webapp.comments.guard import judge
 from webapp.comments.spam_report import cross_validate, report
 from webapp.editorial.auth import hash_password
 from webapp.extensions import db
@@ -26,6 +27,8 @@ HELD = "Vielen Dank! Ihr Kommentar wird nach Prüfung freigeschaltet."
 REASON = re.compile(r"Spamfilter: (\d+) % wahrscheinlich Spam")
 # The guard's settings as a fresh install has them (the test app switches some off).
 GUARD = ("MIN_SUBMIT_SECONDS", "MAX_LINKS", "MODERATION_WORDS", "BLOCKED_WORDS", "SPAM_FILTER")
+# The languages the site's readers write (the articles are about integration policy).
+READERS = ("de", "en", "tr", "ar", "ru", "uk", "pl", "fa")
 
 SPAM = (
     "Kredit ohne Schufa sofort aufs Konto! Bis 7.500 € ohne Auskunft, auch für Rentner. "
@@ -36,6 +39,8 @@ NOTICE = "Ich sammle alte Nähmaschinen und Plattenspieler. Wer welche abgeben m
     "Abholung kostenlos, einfach anrufen."
 )
 SIMILAR = "Sammle Nähmaschinen und Plattenspieler aller Art, Abholung kostenlos, einfach anrufen!"
+# Praise that ends with a link to a home page: the comment spam a blog gets most.
+PRAISE = "Super Beitrag! Schauen Sie auch mal bei mir vorbei: https://erikas-spartipps.example"
 
 
 # --- the measurement ------------------------------------------------------------------------
@@ -56,11 +61,17 @@ def share_held(judged, label: str) -> float:
 
 
 def test_the_corpus_is_the_one_the_issue_asks_for():
+    """Spam and genuine comments in every language the readers write, and genuine ones in
+    scripts the filter must not take for spam (Japanese, Korean, Greek, Hebrew …)."""
     rows = spamfilter.load_corpus()
     assert len({row["id"] for row in rows}) == len(rows)
     for label in ("spam", "ham"):
         assert sum(row["label"] == label for row in rows) >= 200
-        assert {row["lang"] for row in rows if row["label"] == label} == {"de", "en"}
+        languages = {row["lang"] for row in rows if row["label"] == label}
+        assert set(READERS) <= languages
+    for lang in READERS:
+        assert sum(row["lang"] == lang and row["label"] == "ham" for row in rows) >= 40
+    assert {"ja", "ko", "zh", "el", "he", "hi"} <= {row["lang"] for row in rows}
 
 
 def test_every_comment_is_judged_once_by_a_filter_that_never_saw_it(measured):
@@ -69,13 +80,12 @@ def test_every_comment_is_judged_once_by_a_filter_that_never_saw_it(measured):
     assert sorted(j.row["id"] for j in judged) == sorted(row["id"] for row in rows)
     folds = spamfilter_folds(rows)
     # Stratified: each fold holds a tenth of each label and language, give or take one.
-    for label in ("spam", "ham"):
-        for lang in ("de", "en"):
-            sizes = [
-                sum(folds[r["id"]] == k and (r["label"], r["lang"]) == (label, lang) for r in rows)
-                for k in range(10)
-            ]
-            assert max(sizes) - min(sizes) <= 1
+    for stratum in {(r["label"], r["lang"]) for r in rows}:
+        sizes = [
+            sum(folds[r["id"]] == k and (r["label"], r["lang"]) == stratum for r in rows)
+            for k in range(10)
+        ]
+        assert max(sizes) - min(sizes) <= 1, stratum
 
 
 def spamfilter_folds(rows):
@@ -95,9 +105,32 @@ def test_a_comment_in_the_training_folds_would_be_judged_differently(app):
 
 
 def test_genuine_comments_held_meet_the_goal(measured):
-    """The issue's goal: at most 1 % of genuine comments held, with the default settings."""
+    """The issue's goal: at most 1 % of genuine comments held, with the default settings,
+    and at most 5 % in every language."""
     judged, _report = measured
     assert share_held(judged, "ham") <= 0.01
+    for lang in {j.row["lang"] for j in judged if j.row["label"] == "ham"}:
+        assert share_held([j for j in judged if j.row["lang"] == lang], "ham") <= 0.05, lang
+
+
+def test_spam_held_meets_the_goal(measured):
+    """The issue's goal: at least 95 % of spam held, with the default settings."""
+    judged, _report = measured
+    assert share_held(judged, "spam") >= 0.95
+
+
+def test_the_report_has_a_row_per_language(measured):
+    """Spam and genuine, every language in the corpus, with the goal for genuine rows."""
+    judged, text = measured
+    for label, title in (("spam", "Spam"), ("ham", "Genuine")):
+        group = [j for j in judged if j.row["label"] == label]
+        for lang in {j.row["lang"] for j in group}:
+            rows = [j for j in group if j.row["lang"] == lang]
+            held = sum(j.held for j in rows)
+            goal = r"≤ 5%: (?:met|not met)" if label == "ham" else ""
+            row = rf"\| {title}, {lang} \| {held} \| {len(rows)} \| [\d.]+% \| {goal} \|"
+            assert re.search(row, text), row
+        assert re.search(rf"\| {title}, all \| \d+ \| {len(group)} \|", text)
 
 
 def test_the_readme_shows_what_the_report_measures(measured):
@@ -113,12 +146,31 @@ def test_the_readme_shows_what_the_report_measures(measured):
 def test_spam_report_command_prints_the_tables(app, runner):
     for key in GUARD:
         app.config[key] = DEFAULTS[key]
+    rows = spamfilter.load_corpus()
     result = runner.invoke(args=["spam-report", "--folds", "3"])
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation" in result.output
-    assert re.search(r"\| Spam, all \| \d+ \| 351 \|", result.output)
-    assert re.search(r"\| Genuine, en \| \d+ \| 116 \|", result.output)
+    spam = sum(row["label"] == "spam" for row in rows)
+    assert re.search(rf"\| Spam, all \| \d+ \| {spam} \|", result.output)
+    for lang in READERS:
+        genuine = sum(row["label"] == "ham" and row["lang"] == lang for row in rows)
+        assert re.search(rf"\| Genuine, {lang} \| \d+ \| {genuine} \|", result.output)
     assert "| spam filter |" in result.output
+
+
+def test_a_comment_the_filter_knows_nothing_about_gets_no_verdict(app):
+    """No clue, no verdict: the old filter answered 0.5 ("no idea") and the guard held at
+    0.5, so every comment whose words it had never seen waited for a moderator."""
+    counts = spamfilter.train(spamfilter.load_corpus())
+    assert spamfilter.probability({"never-seen-anywhere", "nor-this"}, counts) is None
+
+    class NoIdea:
+        def probability(self, name: str, email: str, text: str) -> None:
+            return None
+
+    app.config["SPAM_FILTER"] = DEFAULTS["SPAM_FILTER"]
+    verdict = judge(text="…", honeypot="", issued_at=None, spam_filter=NoIdea())
+    assert (verdict.status, verdict.reasons, verdict.spam_probability) == ("visible", [], None)
 
 
 def test_the_email_domain_is_not_a_feature():
@@ -159,6 +211,70 @@ def test_a_genuine_comment_is_published(client, article):
     response = post_comment(client, article, text=text)
     assert "Ihr Kommentar ist veröffentlicht" in response.get_data(as_text=True)
     assert (stored(text).status, stored(text).reason_list) == ("visible", [])
+
+
+# What readers write is published, whatever its script or form: the issue's examples, each
+# held by the old filter (starter corpus, defaults), written afresh for these tests.
+
+
+def assert_published(client, article, name: str, email: str, text: str) -> None:
+    response = post_comment(client, article, name=name, email=email, text=text)
+    assert "Ihr Kommentar ist veröffentlicht" in response.get_data(as_text=True)
+    assert (stored(text).status, stored(text).reason_list) == ("visible", [])
+
+
+def test_a_comment_in_japanese_is_published(client, article):
+    """The old filter counted every word of a script without capitals as shouting, and a
+    Japanese sentence is one such word (held at 70 %)."""
+    text = "子ども向けの夏休みプログラム、とても良かったです！来年も参加したいです。"
+    assert_published(client, article, "美咲", "misaki@example.org", text)
+
+
+def test_a_comment_in_korean_is_published(client, article):
+    """Korean words were "shouting" too, and that was learned from spam only (86 %)."""
+    text = "기사 잘 읽었습니다. 온라인 신청이 더 쉬워졌으면 좋겠어요."
+    assert_published(client, article, "김민지", "minji.kim@example.kr", text)
+
+
+def test_a_comment_in_arabic_script_is_published(client, article):
+    """A question in Arabic: shouting, again, and no known word to weigh against it (76 %)."""
+    text = "متى يبدأ التسجيل في دورة الاندماج؟"
+    assert_published(client, article, "ليلى", "layla@example.org", text)
+
+
+def test_a_comment_with_non_breaking_spaces_is_published(client, article):
+    """Amounts typeset with non-breaking spaces: the old filter read "1 800 000" as a phone
+    number, the mark of a pitch (66 %)."""
+    text = "1\u00a0800\u00a0000\u00a0€ fürs Feiern, 0\u00a0€ für Toiletten."
+    assert_published(client, article, "Jörg", "joerg@example.org", text)
+
+
+def test_a_comment_with_emoji_and_umlauts_is_published(client, article):
+    """Emoji were learned from the spam that uses them; a reader's greeting with two of
+    them and no address anywhere was held (54 %)."""
+    text = "Wir freuen uns aufs Straßenfest 😘⭐"
+    assert_published(client, article, "Jürgen", "juergen@example.org", text)
+
+
+def test_a_comment_with_plain_line_breaks_is_published(client, article):
+    """Questions one per line, in Ukrainian: held at 74 % (its script taken for shouting,
+    as above, and its length)."""
+    text = (
+        "Дякую за статтю!\nКілька питань:\n1. Коли почнеться ремонт?\n"
+        "2. Де будуть заняття?\n3. Чи буде перекладач?"
+    )
+    assert_published(client, article, "Олена", "olena@example.org", text)
+
+
+def test_a_long_address_of_an_official_source_is_published(client, article):
+    """Only a link: the old filter took "one link" and "no words besides" for spam's marks
+    (63 %), whether the link led to a home page or to the BAMF's flyer. A cited page is
+    not a pitch."""
+    text = (
+        "https://www.bamf.de/SharedDocs/Downloads/DE/Integration/Integrationskurse/"
+        "Kursteilnehmende/flyer-integrationskurs.pdf?__blob=publicationFile&v=4"
+    )
+    assert_published(client, article, "Tobias", "tobias@example.org", text)
 
 
 def test_filter_off_holds_nothing_and_asks_nothing(app, client, article, count_queries):
@@ -243,7 +359,8 @@ def test_the_queue_shows_the_filters_reason(client, article, moderator):
 def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(client, article, moderator):
     post_comment(client, article, name="Harald", email="harald@example.org", text=NOTICE)
     assert stored(NOTICE).status == "visible", "the starter corpus alone lets it through"
-    assert spamfilter.site_filter().probability("Gerd", "gerd@example.net", SIMILAR) < 0.5
+    before = spamfilter.site_filter().probability("Gerd", "gerd@example.net", SIMILAR)
+    assert before is None or before < 0.5
 
     moderate(client, stored(NOTICE).id, "spam")
 
@@ -257,13 +374,13 @@ def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(client, article, 
 def test_approving_teaches_genuine_and_a_change_of_mind_moves_the_counts(
     client, article, moderator
 ):
-    post_comment(client, article, name="Erika Muster", text="Super Beitrag!")  # spam praise
-    comment_id = stored("Super Beitrag!").id
-    assert stored("Super Beitrag!").status == "pending"
+    post_comment(client, article, name="Erika Muster", text=PRAISE)
+    comment_id = stored(PRAISE).id
+    assert stored(PRAISE).status == "pending"
     assert counts("(messages)", "beitrag") == {}
 
     moderate(client, comment_id, "freigeben")
-    assert stored("Super Beitrag!").learned_as == "ham"
+    assert stored(PRAISE).learned_as == "ham"
     assert counts("(messages)", "beitrag", "name:erika") == {
         "(messages)": (0, 1),
         "beitrag": (0, 1),
@@ -271,7 +388,7 @@ def test_approving_teaches_genuine_and_a_change_of_mind_moves_the_counts(
     }
 
     moderate(client, comment_id, "spam")
-    assert stored("Super Beitrag!").learned_as == "spam"
+    assert stored(PRAISE).learned_as == "spam"
     assert counts("(messages)", "beitrag") == {"(messages)": (1, 0), "beitrag": (1, 0)}
 
     moderate(client, comment_id, "freigeben")

@@ -5,7 +5,8 @@
 - More than ZIRKEL_MAX_LINKS links, or a word of ZIRKEL_MODERATION_WORDS → held;
   a word of ZIRKEL_BLOCKED_WORDS → spam.
 - The learning filter (spamfilter.py): at least ZIRKEL_SPAM_FILTER likely spam → held,
-  for a person to decide (and so to teach the filter).
+  for a person to decide (and so to teach the filter); a comment it has no evidence
+  about (no verdict) is not held.
 - Flood control per network (ZIRKEL_RATELIMIT) and the same comment twice are checked in
   the database, inside the write transaction (service.add_comment), so they hold across
   workers and parallel requests.
@@ -41,7 +42,7 @@ class Verdict:
     status: CommentStatus = CommentStatus.VISIBLE
     reasons: list[str] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)  # which layers fired, by name
-    spam_probability: float | None = None  # the learning filter's, when it ran
+    spam_probability: float | None = None  # the learning filter's, when it ran and knew
 
     def hold(self, layer: str, reason: str) -> None:
         if self.status == CommentStatus.VISIBLE:
@@ -103,7 +104,7 @@ def judge(
     if threshold > 0:
         spam_filter = spam_filter or site_filter()
         verdict.spam_probability = spam_filter.probability(name, email, text)
-        if verdict.spam_probability >= threshold:
+        if verdict.spam_probability is not None and verdict.spam_probability >= threshold:
             verdict.hold(
                 "spam filter",
                 _(

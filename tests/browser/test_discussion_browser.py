@@ -430,3 +430,35 @@ def test_runs_of_blank_lines_show_as_one_paragraph_break(page, server, site):
     assert text.evaluate("element => element.textContent") == "Oben\n\nUnten"
     line = text.evaluate("element => parseFloat(getComputedStyle(element).lineHeight)")
     assert text.bounding_box()["height"] < 3.5 * line
+
+
+def test_arabic_and_farsi_read_right_to_left_each_paragraph_its_own_way(page, server, site):
+    """A Turkish line and an Arabic one in one comment: each paragraph takes the direction
+    of its script; an Arabic name reads right to left among German dates."""
+    path = site.article()
+    page.goto(server.url + path)
+    field = page.get_by_label("Kommentar", exact=True)
+    field.fill("مرحبا")
+    assert field.evaluate("element => getComputedStyle(element).direction") == "rtl"
+    write(page, "ليلى", "Teşekkürler, çok faydalı.\nشكرا جزيلا على المقال")
+
+    comment = items(page).last
+    name = comment.locator(".comment-author")
+    assert name.evaluate("element => getComputedStyle(element).direction") == "rtl"
+    # Where each line ends: the Arabic one at the right edge, the Turkish one at the left.
+    edges = comment.locator(".comment-text").evaluate(
+        """element => {
+            const box = element.getBoundingClientRect();
+            const text = element.firstChild;
+            const line = (start, end) => {
+                const range = document.createRange();
+                range.setStart(text, start);
+                range.setEnd(text, end);
+                return range.getBoundingClientRect();
+            };
+            const split = text.data.indexOf("\\n");
+            const turkish = line(0, split), arabic = line(split + 1, text.data.length);
+            return [turkish.left - box.left, box.right - arabic.right];
+        }"""
+    )
+    assert edges[0] < 2 and edges[1] < 2, edges

@@ -281,7 +281,8 @@ def render(r: Results) -> str:
         "Runs marked ↻ belong to an attempt that other programs disturbed and that was "
         "repeated; their rates are not in the table above, but what they stored is checked "
         "too. Each figure's warm-up posts as well, so the articles have more comments during "
-        "the measured runs than their names say (the post's answer does not list them)."
+        "the measured runs than their names say (the post's answer lists the newest page of "
+        "them, as for a reader who opened no older ones)."
     )
     add("")
 
@@ -397,6 +398,7 @@ def render(r: Results) -> str:
             "leave no room for that fixed cost; meeting them would take dropping the per-request "
             "database check (and with it the guarantee that a new comment shows on the next "
             "request in every worker) or leaving Flask for the hot path. A comment post is a "
-            "full form validation, two writes and a render on top (see the post figures)."
+            "full form validation, two writes and the answer with the reader's page of comments on "
+            "top (see the post figures)."
         )
     return "\n".join(out).rstrip() + "\n"

@@ -149,3 +149,28 @@ def test_article_html_with_50_comments_stays_under_40_kb(client, app):
 
     html = client.get(f"/artikel/{article.slug}").get_data()
     assert len(html) <= 40 * 1024
+
+
+def test_a_kept_comment_shows_a_moderators_edit_and_the_articles_new_address(client, app):
+    """Each comment's markup is kept per worker (comments/items.py), under what it shows."""
+    from webapp.comments.service import edit_comment
+    from webapp.database import writing
+    from webapp.models import Comment
+
+    article = make_article()
+    comment = make_comment(article, name="Erika", text="Mit Tippfeler")
+    client.get(f"/artikel/{article.slug}")  # rendered and kept
+
+    with writing():
+        edit_comment(
+            db.session.get(Comment, comment.id), name="Erika M.", email="e@x.org", text="Ohne"
+        )
+    with writing():
+        db.session.get(type(article), article.id).slug = "neue-adresse"
+    item = soup(client.get("/artikel/neue-adresse")).find("li", id=f"kommentar-{comment.id}")
+
+    assert item.find(class_="comment-author").get_text() == "Erika M."
+    assert item.find(class_="comment-text").get_text() == "Ohne"
+    assert item.find("a", class_="comment-date")["href"].startswith(
+        f"/artikel/neue-adresse/kommentare/{comment.id}"
+    )

@@ -97,12 +97,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .articles import views as articles
+    from .comments import items as comment_items
     from .comments import views as comments
     from .editorial import auth
     from .editorial import views as editorial
 
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)
+    comment_items.register(app)
     media.register(app)
     auth.register(app)
     editorial.register(app)

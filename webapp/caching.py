@@ -84,5 +84,10 @@ def conditional_page(
 
 
 def shared_fragment(render: Callable[[], str], *parts: object) -> Markup:
-    """A piece of HTML that is the same for everyone, rendered once per worker and version."""
-    return Markup(page_cache().get_or_render(version_tag("fragment", *parts), render).decode())
+    """A piece of HTML that is the same for everyone, rendered once per worker and version.
+
+    Keyed by the parts themselves, the release and the language: answers are made of many
+    such pieces (a comment each), so no hashing, and nothing in them expires by the hour.
+    """
+    key = ("fragment", *parts, current_app.config["RELEASE"], language())
+    return Markup(page_cache().get_or_render(key, render).decode())

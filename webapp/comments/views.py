@@ -40,7 +40,7 @@ from ..extensions import csrf
 from ..formatting import wait_time
 from ..htmx import is_htmx, is_partial, vary_on_htmx
 from ..messages import Status
-from ..models import Article, CommentStatus
+from ..models import Article, Comment, CommentStatus
 from ..notifications import notify_moderators
 from ..site_settings import all_settings
 from .forms import CommentForm
@@ -133,8 +133,13 @@ def create(slug: str):
             raise
         return refuse(article, form, 503, describe(DatabaseBusy())[1], retry_after=RETRY_AFTER)
     notify_moderators(article, comment, settings)  # never fails; sends in the background
+    return posted(article, comment)
 
-    held = status != CommentStatus.VISIBLE
+
+def posted(article: Article, comment: Comment):
+    """The answer to a stored comment: the thanks, and (htmx) the whole discussion the
+    reader has open, with everything others wrote meanwhile; without JavaScript, 303 to it."""
+    held = comment.status != CommentStatus.VISIBLE
     if held:
         remember(comment)  # its author, and only they, see it while it waits
         result = Status(_("Thank you! Your comment will be published after review."), "held")
@@ -147,7 +152,6 @@ def create(slug: str):
     waiting = waiting_comments(article.id, own_comment_ids(article.id))
     if held:
         waiting = [c for c in waiting if c.id != comment.id] + [comment]
-    # The whole discussion the reader has open, with everything others wrote meanwhile.
     return render_template(
         "comments/_post_response.html",
         empty_form=empty_comment_form(article),

@@ -41,6 +41,20 @@ def post_comment(client, article: Article, htmx: bool = True, **fields):
     return client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=headers)
 
 
+def window(page: BeautifulSoup) -> dict[str, str]:
+    """What a page's list of comments holds, as htmx sends it along (#kommentar-fenster)."""
+    return {i["name"]: i["value"] for i in page.select("#kommentar-fenster input")}
+
+
+def post_from(client, article: Article, page: BeautifulSoup, **fields):
+    """Post the form of a page loaded earlier, as htmx does from it: with that page's token
+    and what its list holds."""
+    data = {"name": "Erika Muster", "email": "erika@example.org", "text": "Guter Artikel!"}
+    data.update(window(page), csrf_token=page.find("input", {"name": "csrf_token"})["value"])
+    data.update(fields)
+    return client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX)
+
+
 def assert_shown_as_typed(page: BeautifulSoup, comment) -> None:
     """The comment's item shows its name and text exactly as stored, as text (runs of
     blank lines shown as one paragraph break).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apps import make_app
 from factories import make_article, make_author, make_comment
-from helpers import HTMX, post_comment, soup
+from helpers import HTMX, post_comment, post_from, soup
 from webapp.extensions import db
 
 
@@ -105,15 +105,8 @@ def test_posting_costs_the_same_queries_whatever_the_number_of_comments(client, 
     counts, shown = [], []
     for article in (quiet, busy):
         page = soup(client.get(f"/artikel/{article.slug}"))
-        data = {
-            "name": "A",
-            "email": "a@example.org",
-            "text": "B",
-            "csrf_token": page.find("input", {"name": "csrf_token"})["value"],
-            "seit": page.find("input", {"name": "seit"})["value"],
-        }
         with count_queries() as queries:
-            response = client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX)
+            response = post_from(client, article, page)
         assert response.status_code == 200
         shown.append(len(soup(response).select("#kommentar-liste > li")))
         counts.append(len(queries))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from factories import make_article, make_comment
-from helpers import HTMX, soup
+from helpers import HTMX, post_from, soup, window
 from webapp.extensions import db
 from webapp.models import Comment, utcnow
 
@@ -97,11 +97,6 @@ def test_article_page_costs_the_same_with_120_or_10_000_comments(client, app, co
 # --- the reader's window: what they opened stays open ---------------------------------------
 
 
-def window(page) -> dict[str, str]:
-    """What the reader's list holds, as htmx sends it along (hx-include)."""
-    return {i["name"]: i["value"] for i in page.select("#kommentar-fenster input")}
-
-
 def test_new_comments_join_the_older_ones_the_reader_opened(client, busy_article):
     """After "Ältere Kommentare anzeigen" (100 shown), loading new ones keeps all 100."""
     first = soup(client.get(f"/artikel/{busy_article.slug}"))
@@ -145,29 +140,15 @@ def test_older_comments_take_the_focus_and_are_announced(client, busy_article):
 def test_a_post_keeps_the_older_comments_the_reader_opened(client, busy_article):
     first = soup(client.get(f"/artikel/{busy_article.slug}"))
     older = soup(client.get(first.select_one("#aeltere-kommentare a")["hx-get"], headers=HTMX))
-    data = {
-        **window(first),
-        "seit": older.find("input", id="kommentar-seit")["value"],
-        "csrf_token": first.find("input", {"name": "csrf_token"})["value"],
-        "name": "Neu",
-        "email": "neu@example.org",
-        "text": "Nr. 121",
-    }
-    page = soup(client.post(f"/artikel/{busy_article.slug}/kommentare", data=data, headers=HTMX))
+    older_start = older.find("input", id="kommentar-seit")["value"]
+    page = soup(post_from(client, busy_article, first, seit=older_start, text="Nr. 121"))
     assert texts(page) == [f"Nr. {n}" for n in range(21, 122)]
 
 
 def test_after_a_post_nothing_is_new_to_its_poster(client, busy_article):
     """The answer to a post holds the version it shows: loading new comments then has none."""
     first = soup(client.get(f"/artikel/{busy_article.slug}"))
-    data = {
-        **window(first),
-        "csrf_token": first.find("input", {"name": "csrf_token"})["value"],
-        "name": "Neu",
-        "email": "neu@example.org",
-        "text": "Nr. 121",
-    }
-    posted = soup(client.post(f"/artikel/{busy_article.slug}/kommentare", data=data, headers=HTMX))
+    posted = soup(post_from(client, busy_article, first, text="Nr. 121"))
     refreshed = client.get(
         f"/artikel/{busy_article.slug}/kommentare", query_string=window(posted), headers=HTMX
     )

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import make_article, make_comment
-from helpers import HTMX, csrf_token, post_comment, soup, textarea_value
+from helpers import HTMX, csrf_token, post_comment, post_from, soup, textarea_value
 from webapp.extensions import db
 from webapp.models import Article, Comment, CommentStatus, utcnow
 
@@ -64,15 +64,7 @@ def test_a_post_shows_what_others_wrote_meanwhile(client, article):
     assert tab_two.find(id="kommentare-leer") is not None
     post_comment(client, article, name="Tab eins", text="Aus dem ersten Tab")
 
-    data = {
-        "name": "Tab zwei",
-        "email": "zwei@example.org",
-        "text": "Aus dem zweiten Tab",
-        "csrf_token": tab_two.find("input", {"name": "csrf_token"})["value"],
-        "seit": tab_two.find("input", {"name": "seit"})["value"],
-        "neueste": tab_two.find("input", {"name": "neueste"})["value"],
-    }
-    page = soup(client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX))
+    page = soup(post_from(client, article, tab_two, name="Tab zwei", text="Aus dem zweiten Tab"))
 
     authors = [a.get_text() for a in page.select("#kommentar-liste .comment-author")]
     assert authors == ["Tab eins", "Tab zwei"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -250,13 +250,15 @@ def add_comment(
     fingerprint: str | None = None,
     reasons: Sequence[str] = (),
     limits: Sequence[tuple[int, int]] = (),
+    on_stored: Callable[[Comment], None] | None = None,
 ) -> Comment:
     """Store a validated comment; a visible one raises the article's count and version.
 
-    One short write transaction of at most two statements, whatever the article already
-    has: the insert, and an UPDATE of the counters themselves (so concurrent posts never
-    lose an increment) that returns the new count and version into `article`. A held comment changes
-    nothing readers see, so it leaves the counters alone.
+    One short write transaction, whatever the article already has: the insert, and an
+    UPDATE of the counters themselves (so concurrent posts never lose an increment) that
+    returns the new count and version into `article`. A held comment changes nothing
+    readers see, so it leaves the counters alone. `on_stored(comment)` runs inside the same
+    transaction (mail about it goes into the outbox with it, or not at all).
     """
     values = {
         "article_id": article.id,
@@ -275,8 +277,11 @@ def add_comment(
         comment_id = db.session.execute(
             insert(comments).values(values).returning(comments.c.id)
         ).scalar_one()
+        comment = Comment(id=comment_id, **values)
+        if on_stored is not None:
+            on_stored(comment)
         if status != CommentStatus.VISIBLE:
-            return Comment(id=comment_id, **values)
+            return comment
         count, version = db.session.execute(
             update(articles)
             .where(articles.c.id == article.id)
@@ -290,7 +295,7 @@ def add_comment(
         ).one()
     set_committed_value(article, "comment_count", count)
     set_committed_value(article, "comment_version", version)
-    return Comment(id=comment_id, **values)
+    return comment
 
 
 def set_status(comment: Comment, status: CommentStatus) -> None:

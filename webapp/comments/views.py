@@ -119,6 +119,7 @@ def create(slug: str):
             fingerprint=fingerprint(article.id, form.text.data),
             reasons=verdict.reasons,
             limits=rate_limits(current_app.config["RATELIMIT"]),
+            on_stored=lambda stored: notify_moderators(article, stored, settings),
         )
     except DuplicateComment:
         return refuse(article, form, 409, _("You have sent this comment already."))
@@ -132,7 +133,6 @@ def create(slug: str):
         if isinstance(error, DBAPIError) and not is_busy(error):
             raise
         return refuse(article, form, 503, describe(DatabaseBusy())[1], retry_after=RETRY_AFTER)
-    notify_moderators(article, comment, settings)  # never fails; sends in the background
     return posted(article, comment)
 
 

@@ -26,6 +26,11 @@ def make_app(instance: Path, **config) -> Flask:
                 "MIN_SUBMIT_SECONDS": 0,
                 "RATELIMIT": "off",
                 "SPAM_FILTER": 0,  # tests/test_spam_filter.py switches the filter on
+                # No mail to a real host, whatever the environment says, and no mail thread
+                # unless a test starts one (tests/test_mail_outbox.py): tests set a loopback
+                # server and send the outbox with webapp.mail.send_due().
+                "SMTP_HOST": None,
+                "MAIL_BACKGROUND": False,
                 **config,
             }
         )

@@ -15,6 +15,7 @@ import servers
 from apps import make_app
 from webapp.database import POSTGRES_LOCK_STATEMENTS
 from webapp.extensions import db
+from webapp.mail import stop_sender
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +52,7 @@ def app(tmp_path, database_url) -> Iterator[Flask]:
     app = make_app(tmp_path, DATABASE_URL=database_url)
     with app.app_context():
         yield app
+        stop_sender(app)  # a mail thread a test started ends with its app
         db.session.remove()
         db.engine.dispose()
 

@@ -1,4 +1,5 @@
-"""Mail to moderators through a real SMTP server on loopback, and the one-time links in it."""
+"""Mail to moderators through the outbox and a real SMTP server on loopback, and the
+one-time links in it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from test_moderation import audit_entries, make_user
 from factories import make_article
 from helpers import HTMX, csrf_token, post_comment, soup
 from servers import free_port
-from webapp import notifications
+from webapp import mail, notifications
 from webapp.extensions import db
 from webapp.models import Article, Comment, CommentStatus, Role, UsedLink
 from webapp.site_settings import set_setting
@@ -39,8 +40,12 @@ class Inbox:
         return "250 OK"
 
     def messages(self) -> list[tuple[list[str], email.message.EmailMessage, bytes]]:
-        """(recipients, parsed message, raw bytes) of every mail, once the senders are done."""
-        notifications.join_senders()
+        """(recipients, parsed message, raw bytes) of every mail, once the outbox is sent.
+
+        The outbox is sent here as `flask mail-send` sends it: the background sender's
+        thread is tested in tests/test_mail_outbox.py.
+        """
+        mail.send_due()
         with self.lock:
             return [
                 (e.rcpt_tos, email.message_from_bytes(e.content, policy=policy.default), e.content)
@@ -64,8 +69,7 @@ def inbox(app, smtp_server):
     with inbox.lock:
         inbox.envelopes.clear()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=3)
-    yield inbox
-    notifications.join_senders()
+    return inbox
 
 
 @pytest.fixture
@@ -230,9 +234,10 @@ def test_html_in_a_comment_stays_plain_text_in_the_mail(client, article, held, i
 
 
 def test_a_mail_server_that_is_down_does_not_break_posting(client, app, article, held, caplog):
-    """The comment is stored and the reader thanked; the failure is logged."""
+    """The comment and its mail are stored and the reader thanked; the mail waits, with the
+    error, for another attempt."""
     app.config["SMTP_PORT"] = free_port()  # nobody listens there
-    caplog.set_level(logging.ERROR, logger="webapp.notifications")
+    caplog.set_level(logging.WARNING, logger="webapp.mail")
 
     started = time.monotonic()
     response = post_comment(client, article)
@@ -244,8 +249,40 @@ def test_a_mail_server_that_is_down_does_not_break_posting(client, app, article,
     )
     assert the_comment().text == "Guter Artikel!"
     assert elapsed < 2
-    notifications.join_senders()
-    assert any("Could not send" in record.getMessage() for record in caplog.records)
+    assert mail.send_due().retrying == 1
+    [waiting] = db.session.scalars(select(mail.OutboxMail)).all()
+    assert (waiting.status, waiting.attempts) == ("waiting", 1)
+    assert "Connection refused" in waiting.last_error
+    assert any("will be retried" in record.getMessage() for record in caplog.records)
+
+
+def test_the_mail_is_stored_with_the_comment_or_not_at_all(client, app, article, held, inbox):
+    """A post refused inside the write transaction (a duplicate) leaves no mail behind."""
+    post_comment(client, article, text="Einmal")
+    refused = post_comment(client, article, text="Einmal")
+
+    assert refused.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(mail.OutboxMail)) == 1
+    assert len(inbox.messages()) == 1
+
+
+def test_a_mail_that_cannot_be_stored_does_not_cost_the_comment(
+    client, app, article, held, inbox, monkeypatch, caplog
+):
+    """notify_moderators never raises: the comment is stored even if its mail is not."""
+
+    def broken(**_mail):
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr(notifications, "enqueue", broken)
+    caplog.set_level(logging.ERROR, logger="webapp.notifications")
+
+    response = post_comment(client, article)
+
+    assert response.status_code == 200
+    assert the_comment().status == CommentStatus.PENDING
+    assert inbox.messages() == []
+    assert any("Could not put" in record.getMessage() for record in caplog.records)
 
 
 # --- the links ----------------------------------------------------------------------------

@@ -67,7 +67,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     from . import backup, transfer
     from .comments import spam_report
+    from .mail import commands as mail_commands
 
     transfer.register(app)
     backup.register(app)
     spam_report.register(app)
+    mail_commands.register(app)

@@ -6,23 +6,19 @@ the action, the recipient and a random id. The link opens a confirmation page; o
 POST acts (a mail scanner that fetches links changes nothing), and the action stores the
 id as a UsedLink in the same transaction, so a link works once (editorial/moderation.py).
 
-Mails are put together during the request, from what it knows, and sent by a thread of
-their own: a slow or dead mail server never holds up or breaks a reader's post; failures
-are logged. Nothing a reader typed reaches a header: the subject names the article (whose
-title editors write), the reader's name and text go into the plain-text body only.
+Mails are put together during the request, from what it knows, and put into the outbox
+(webapp/mail) in the comment's own write transaction: stored with the comment or not at
+all, sent by the outbox's sender, never by the request. Nothing a reader typed reaches a
+header: the subject names the article (whose title editors write), the reader's name and
+text go into the plain-text body only.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
-import ssl
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
 
 from flask import current_app, render_template, url_for
@@ -32,6 +28,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .formatting import date_and_time
+from .mail import enqueue, is_address, one_line
 from .models import Article, Comment, CommentStatus, Role, UsedLink, User
 from .site_settings import get_setting
 
@@ -42,10 +39,6 @@ LINK_MAX_AGE = 7 * 24 * 60 * 60  # seconds
 # What a link may do, as the moderation routes name the actions.
 LINK_ACTIONS = ("freigeben", "loeschen")
 _SALT = "zirkel.moderation-link"
-
-# Mails being sent right now (see join_senders).
-_senders: set[threading.Thread] = set()
-_senders_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -118,14 +111,9 @@ def moderator_addresses() -> list[str]:
     for candidate in candidates:
         address = str(candidate).strip()
         # An address with white space or control characters would be a header injection.
-        if address and "@" in address and address.isprintable() and " " not in address:
+        if is_address(address):
             addresses.append(address)
     return list(dict.fromkeys(addresses))
-
-
-def one_line(value: str) -> str:
-    """A value for one line of a mail: every kind of line break and run of spaces is one space."""
-    return " ".join(value.split())
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -143,13 +131,14 @@ def absolute_url(endpoint: str, **values: Any) -> str:
 def notify_moderators(
     article: Article, comment: Comment, settings: Mapping[str, Any] | None = None
 ) -> None:
-    """E-mail the moderators about a comment just stored, if the site wants that.
+    """Put mails to the moderators about a comment just stored into the outbox, if wanted.
 
-    Never raises: the comment is stored already, and the reader must learn so.
-    `settings` are the site settings if the caller has them at hand (saves a query).
+    Called inside the comment's write transaction. Never raises: a mail that cannot be
+    made or stored is logged and left out (a savepoint keeps the comment's transaction
+    intact), and the reader learns that the comment is stored. `settings` are the site
+    settings if the caller has them at hand (saves a query).
     """
-    config = current_app.config
-    if not config["SMTP_HOST"]:
+    if not current_app.config["SMTP_HOST"]:
         return
     try:
         enabled = (
@@ -159,26 +148,21 @@ def notify_moderators(
         )
         if not enabled:
             return
-        messages = [
-            comment_message(article, comment, recipient) for recipient in moderator_addresses()
+        mails = [
+            (recipient, comment_message(article, comment, recipient))
+            for recipient in moderator_addresses()
         ]
+        if not mails:
+            return
+        with db.session.begin_nested():
+            for recipient, (subject, body) in mails:
+                enqueue(to=recipient, subject=subject, body=body, kind="moderation")
     except Exception:
-        logger.exception("Could not prepare the moderators' mail about comment %s", comment.id)
-        return
-    if messages:
-        smtp = {
-            "host": config["SMTP_HOST"],
-            "port": int(config["SMTP_PORT"]),
-            "username": config["SMTP_USERNAME"],
-            "password": config["SMTP_PASSWORD"],
-            "starttls": bool(config["SMTP_STARTTLS"]),
-            "timeout": float(config["SMTP_TIMEOUT"]),
-        }
-        send_in_background(messages, smtp)
+        logger.exception("Could not put the moderators' mail about comment %s", comment.id)
 
 
-def comment_message(article: Article, comment: Comment, recipient: str) -> EmailMessage:
-    """The plain-text mail to one moderator about a new or a held comment."""
+def comment_message(article: Article, comment: Comment, recipient: str) -> tuple[str, str]:
+    """Subject and plain-text body of the mail to one moderator about a comment."""
     config = current_app.config
     held = comment.status == CommentStatus.PENDING
     site, title = one_line(config["SITE_NAME"]), one_line(article.title)
@@ -223,58 +207,4 @@ def comment_message(article: Article, comment: Comment, recipient: str) -> Email
         links=links,
         queue_url=absolute_url("editorial.comments"),
     )
-    message = EmailMessage()
-    # EmailMessage refuses header values with line breaks; one_line() made sure of that.
-    message["Subject"] = subject
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = recipient
-    message["Date"] = formatdate(usegmt=True)
-    domain = str(config["MAIL_FROM"]).rpartition("@")[2].strip("> ") or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)  # no DNS lookup of our own name
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body)
-    return message
-
-
-def send_in_background(messages: list[EmailMessage], smtp: Mapping[str, Any]) -> None:
-    """Send mails over one SMTP connection in a thread, so the request need not wait."""
-    thread = threading.Thread(target=_send, args=(messages, smtp), name="zirkel-mail")
-    with _senders_lock:
-        _senders.add(thread)
-    thread.start()
-
-
-def join_senders(timeout: float = 10) -> None:
-    """Wait for the mails being sent (tests, and anyone who wants to shut down cleanly)."""
-    with _senders_lock:
-        running = list(_senders)
-    for thread in running:
-        thread.join(timeout)
-
-
-def _send(messages: list[EmailMessage], smtp: Mapping[str, Any]) -> None:
-    """Deliver mails to the SMTP server; log, never raise, when that fails."""
-    try:
-        with smtplib.SMTP(smtp["host"], smtp["port"], timeout=smtp["timeout"]) as connection:
-            if smtp["starttls"]:
-                connection.starttls(context=ssl.create_default_context())
-            if smtp["username"]:
-                connection.login(smtp["username"], smtp["password"] or "")
-            for message in messages:
-                try:
-                    connection.send_message(message)
-                except smtplib.SMTPRecipientsRefused as error:
-                    logger.error("The mail server refused %s: %s", message["To"], error)
-    except OSError as error:  # smtplib's errors, refused connections and timeouts
-        logger.error(
-            "Could not send %d moderator mail(s) through %s:%s: %s",
-            len(messages),
-            smtp["host"],
-            smtp["port"],
-            error,
-        )
-    except Exception:
-        logger.exception("Could not send moderator mails")
-    finally:
-        with _senders_lock:
-            _senders.discard(threading.current_thread())
+    return subject, body

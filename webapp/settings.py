@@ -22,7 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Zirkel",
     "SITE_DESCRIPTION": "Artikel und Diskussionen",
     "ARTICLES_PER_PAGE": 10,
-    "COMMENTS_PER_PAGE": 50,
+    "COMMENTS_PER_PAGE": 50,  # threads (a comment and its replies) per page
+    "REPLY_DEPTH": 3,  # levels of replies shown nested; deeper ones at the deepest level
+    "EDIT_MINUTES": 15,  # how long the author may edit or delete a comment, from that browser
     # The spam guard (webapp/comments/guard.py)
     "MIN_SUBMIT_SECONDS": 3,  # faster posts are held for moderation
     "RATELIMIT": "3 per minute; 20 per hour",  # per network (/24, /48); "off": none
@@ -32,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "SPAM_FILTER": 0.5,  # the learning filter holds what it finds this likely spam; 0: off
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
-    # E-mail to moderators (webapp/notifications.py); no SMTP_HOST: no mail at all.
+    # Mail (webapp/mail: the outbox every mail goes through); no SMTP_HOST: no mail at all.
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_USERNAME": None,
@@ -40,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 5,  # seconds per step of talking to the mail server
     "MAIL_FROM": "zirkel@localhost",
+    # Each gunicorn worker sends the outbox in a thread of its own, woken by every mail;
+    # False: only `flask mail-send` (cron) sends.
+    "MAIL_BACKGROUND": True,
+    "MAIL_RETRY_SECONDS": 60,  # first wait after a temporary failure; doubles, at most 1 h
+    "MAIL_MAX_ATTEMPTS": 12,  # then a mail fails for good (12: about six hours of trying)
     "MODERATOR_EMAILS": None,  # None: the active moderation and admin accounts
     "SITE_URL": None,  # e.g. "https://zirkel.example", for links in mails; None: the request's
 }

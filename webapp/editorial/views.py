@@ -3,11 +3,12 @@ add their routes from their own modules."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from .. import mail
 from ..database import writing
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus, Role
@@ -45,15 +46,85 @@ def dashboard():
 @bp.route("/einstellungen", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def settings():
-    """Site settings: moderation, closing comments, notifications."""
-    form = SettingsForm(data=all_settings())
+    """Site settings: moderation, closing comments, notifications; the outbox's state."""
+    stored = all_settings()
+    form = SettingsForm(data=stored)
     if form.validate_on_submit():
         with writing():
             for key in ("moderation", "close_comments_after_days", "notify_moderators"):
                 set_setting(key, getattr(form, key).data)
         flash(_("The settings have been saved."), "success")
+        # Stored all the same: the mail server is the operator's setting (ZIRKEL_*), the
+        # admin may well tick this first, and the choice should hold the day a server is
+        # set up. Until then the page says so, beside the setting.
+        if form.notify_moderators.data and not current_app.config["SMTP_HOST"]:
+            flash(
+                _(
+                    "No mail server is configured (ZIRKEL_SMTP_HOST): the moderators get no "
+                    "e-mail until one is."
+                ),
+                "error",
+            )
         return redirect(url_for("editorial.settings"), 303)
-    return render_template("editorial/settings.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "editorial/settings.html",
+        form=form,
+        notify_stored=stored["notify_moderators"],
+        smtp=smtp_summary(),
+        outbox=mail.outbox_state(),
+        kind_label=mail.kind_label,
+    ), 422 if form.errors else 200
+
+
+@bp.post("/einstellungen/test-e-mail")
+@role_required(Role.ADMIN)
+def test_mail():
+    """Put a test mail to the admin's own address into the outbox (CSRF-checked POST)."""
+    address = current_user.email
+    if not current_app.config["SMTP_HOST"]:
+        flash(no_mail_server_message(), "error")
+    elif not mail.is_address(address):
+        message = _("Your account's address cannot receive mail: %(address)s", address=address)
+        flash(message, "error")
+    else:
+        site = mail.one_line(current_app.config["SITE_NAME"])
+        body = render_template(
+            "email/test_mail.txt",
+            text=_(
+                "This is a test mail from %(site)s, sent from the settings page at your "
+                "request. If it reached you, e-mail from %(site)s works.",
+                site=site,
+            ),
+            footer=_("This mail was sent automatically by %(site)s.", site=site),
+        )
+        with writing():
+            mail.enqueue(
+                to=address,
+                subject=_("[%(site)s] Test mail", site=site),
+                body=body,
+                kind="test",
+            )
+        flash(
+            _(
+                "A test mail to %(address)s is in the outbox. Its state is shown below.",
+                address=address,
+            ),
+            "success",
+        )
+    return redirect(url_for("editorial.settings", _anchor="e-mail"), 303)
+
+
+def no_mail_server_message() -> str:
+    """What the settings page says while ZIRKEL_SMTP_HOST is unset."""
+    return _("No mail server is configured (ZIRKEL_SMTP_HOST): Zirkel cannot send any e-mail.")
+
+
+def smtp_summary() -> str | None:
+    """The configured mail server as "host:port", or None if there is none."""
+    config = current_app.config
+    if not config["SMTP_HOST"]:
+        return None
+    return f"{config['SMTP_HOST']}:{config['SMTP_PORT']}"
 
 
 def register(app) -> None:

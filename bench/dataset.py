@@ -84,10 +84,11 @@ def build(project_root: Path, flask: Sequence[str], env: dict[str, str], log: Pa
         connection.execute("BEGIN")
         _insert(connection, "author", authors)
         _insert(connection, "article", articles)
+        # Each comment begins a thread of its own, as one that answers nobody does.
         connection.executemany(
-            "INSERT INTO comment (id, article_id, name, email, text, created_at, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'visible')",
-            comments,
+            "INSERT INTO comment (id, article_id, name, email, text, created_at, status,"
+            " thread_id, thread_at) VALUES (?, ?, ?, ?, ?, ?, 'visible', ?, ?)",
+            [(*row, row[0], row[5]) for row in comments],
         )
         connection.execute("COMMIT")
         # Fold the write-ahead log into the file, as a long-running site would have.

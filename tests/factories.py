@@ -78,7 +78,8 @@ def make_comment(
     created_at: datetime | None = None,
     **fields,
 ) -> Comment:
-    """A comment as the public form stores it; other statuses are stored directly."""
+    """A comment as the public form stores it (a reply with `parent=`); other statuses are
+    stored directly."""
     n = next(_numbers)
     values = {
         "name": f"Leserin {n}",
@@ -89,11 +90,16 @@ def make_comment(
     if status == CommentStatus.VISIBLE:
         comment = add_comment(article, **values)
         if created_at is not None:
-            db.session.execute(
-                update(Comment).where(Comment.id == comment.id).values(created_at=created_at)
-            )
+            # A thread's first comment dates its thread.
+            first = comment.thread_id == comment.id
+            changes = {"created_at": created_at} | ({"thread_at": created_at} if first else {})
+            db.session.execute(update(Comment).where(Comment.id == comment.id).values(changes))
             comment.created_at = created_at
+            if first:
+                comment.thread_at = created_at
     else:
+        if (parent := values.pop("parent", None)) is not None:
+            values["parent_id"] = parent.id
         comment = Comment(article=article, status=status, **values)
         if created_at is not None:
             comment.created_at = created_at

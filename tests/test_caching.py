@@ -19,7 +19,7 @@ def test_article_page_revalidates_with_its_etag(client, app):
     repeat = client.get(url, headers={"If-None-Match": etag})
     assert (repeat.status_code, repeat.get_data()) == (304, b"")
 
-    post_comment(client, article)
+    post_comment(app.test_client(), article)  # another reader (the author's page is theirs)
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
@@ -39,7 +39,8 @@ def test_second_view_is_served_from_the_cache_with_one_query(client, app, count_
         second = client.get(url)
 
     assert first.get_data() == second.get_data()
-    assert (len(cold), len(warm)) == (4, 1)
+    # cold: the versions, the article, its threads and their comments, the settings
+    assert (len(cold), len(warm)) == (5, 1)
 
 
 def test_a_new_comment_is_visible_at_once_in_every_worker(tmp_path, database_url, app, client):
@@ -113,10 +114,11 @@ def test_posting_costs_the_same_queries_whatever_the_number_of_comments(client, 
 
     assert shown == [2, 11], "the list the reader had open, and the new comment"
 
-    # the article; the site settings; the duplicate check; the insert; the counter update,
-    # which returns the count (flood control, off here, adds one per rule); the comment the
-    # reader's list starts with, the list from there, and whether older ones exist
-    assert counts == [8, 8]
+    # the article; the site settings; the duplicate check; the insert, and its thread (a
+    # first comment names itself); the counter update, which returns the count (flood
+    # control, off here, adds one per rule); the comment the reader's list starts with, the
+    # threads from there and their comments, and whether older threads exist
+    assert counts == [10, 10]
 
 
 def test_author_page_query_count_does_not_grow_with_articles(client, app, count_queries):
@@ -164,6 +166,7 @@ def test_a_kept_comment_shows_a_moderators_edit_and_the_articles_new_address(cli
 
     assert item.find(class_="comment-author").get_text() == "Erika M."
     assert item.find(class_="comment-text").get_text() == "Ohne"
-    assert item.find("a", class_="comment-date")["href"].startswith(
-        f"/artikel/neue-adresse/kommentare/{comment.id}"
+    assert item.find("a", class_="comment-date")["href"] == (
+        f"/kommentare/{comment.id}#kommentar-{comment.id}"
     )
+    assert item.find("a", class_="reply-link")["href"] == f"/kommentare/{comment.id}/antworten"

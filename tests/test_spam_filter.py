@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from apps import make_app
-from factories import make_article
+from factories import make_article, make_comment
 from helpers import HTMX, post_comment, soup
 from webapp.comments import spamfilter
 from webapp.comments.guard import judge
@@ -288,12 +288,14 @@ def test_filter_off_holds_nothing_and_asks_nothing(app, client, article, count_q
 def test_judging_costs_one_query_whatever_the_table_holds(app, client, article, count_queries):
     def queries_for(text: str, spam_filter: float) -> list[str]:
         app.config["SPAM_FILTER"] = spam_filter
+        # A reader of their own each time: an author's later views are theirs alone.
         with count_queries() as queries:
-            response = post_comment(client, article, text=text)
+            response = post_comment(app.test_client(), article, text=text)
         assert "Ihr Kommentar ist veröffentlicht" in response.get_data(as_text=True)
         return queries
 
     spamfilter.site_filter()  # the starter corpus is counted once per worker, before
+    make_comment(article)  # so that every post's page and answer have a thread to load
     off = queries_for("Erster Kommentar zur Sache.", 0)
     small = queries_for("Zweiter Kommentar zur Sache.", 0.5)
     db.session.execute(
@@ -350,14 +352,22 @@ def counts(*tokens: str) -> dict[str, tuple[int, int]]:
     return {token: (spam, ham) for token, spam, ham in rows}
 
 
-def test_the_queue_shows_the_filters_reason(client, article, moderator):
-    post_comment(client, article, name="Kredit Sofort", text=SPAM)
+@pytest.fixture
+def reader(app):
+    """A reader's browser: the moderator's, logged in, would be trusted (no guard)."""
+    return app.test_client()
+
+
+def test_the_queue_shows_the_filters_reason(client, article, moderator, reader):
+    post_comment(reader, article, name="Kredit Sofort", text=SPAM)
     reasons = soup(client.get(QUEUE)).select_one(".moderation-reasons").get_text()
     assert REASON.fullmatch(reasons)
 
 
-def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(client, article, moderator):
-    post_comment(client, article, name="Harald", email="harald@example.org", text=NOTICE)
+def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(
+    client, article, moderator, reader
+):
+    post_comment(reader, article, name="Harald", email="harald@example.org", text=NOTICE)
     assert stored(NOTICE).status == "visible", "the starter corpus alone lets it through"
     before = spamfilter.site_filter().probability("Gerd", "gerd@example.net", SIMILAR)
     assert before is None or before < 0.5
@@ -365,16 +375,16 @@ def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(client, article, 
     moderate(client, stored(NOTICE).id, "spam")
 
     assert stored(NOTICE).learned_as == "spam"
-    post_comment(client, article, name="Gerd", email="gerd@example.net", text=SIMILAR)
+    post_comment(reader, article, name="Gerd", email="gerd@example.net", text=SIMILAR)
     similar = stored(SIMILAR)
     assert similar.status == "pending"
     assert REASON.fullmatch(similar.reason_list[0])
 
 
 def test_approving_teaches_genuine_and_a_change_of_mind_moves_the_counts(
-    client, article, moderator
+    client, article, moderator, reader
 ):
-    post_comment(client, article, name="Erika Muster", text=PRAISE)
+    post_comment(reader, article, name="Erika Muster", text=PRAISE)
     comment_id = stored(PRAISE).id
     assert stored(PRAISE).status == "pending"
     assert counts("(messages)", "beitrag") == {}
@@ -396,8 +406,8 @@ def test_approving_teaches_genuine_and_a_change_of_mind_moves_the_counts(
     assert counts("(messages)", "beitrag") == {"(messages)": (0, 1), "beitrag": (0, 1)}
 
 
-def test_approving_a_comment_nobody_held_teaches_nothing(client, article, moderator):
-    post_comment(client, article, text="Gute Zusammenfassung, danke.")
+def test_approving_a_comment_nobody_held_teaches_nothing(client, article, moderator, reader):
+    post_comment(reader, article, text="Gute Zusammenfassung, danke.")
     comment_id = stored("Gute Zusammenfassung, danke.").id
     moderate(client, comment_id, "loeschen")
     moderate(client, comment_id, "freigeben")

@@ -63,6 +63,24 @@ def test_the_import_reports_what_it_did(imported):
     assert lines[-1] != "Dry run: nothing was written."
 
 
+def test_replies_are_threaded_under_the_comment_they_answer(imported, client):
+    """WordPress keeps whom a comment answers; Zirkel shows it nested."""
+    replies = db.session.scalars(select(Comment).where(Comment.parent_id.is_not(None))).all()
+    assert replies
+    for reply in replies:
+        parent = db.session.get(Comment, reply.parent_id)
+        assert (reply.thread_id, reply.thread_at) == (parent.thread_id, parent.thread_at)
+    article_id = db.session.scalar(
+        select(Article.id).where(Article.slug == "buergerhaushalt-2015-jetzt-mitreden")
+    )
+    shown = {
+        f"kommentar-{r.id}" for r in replies if (r.article_id, r.status) == (article_id, "visible")
+    }
+    page = soup(client.get("/artikel/buergerhaushalt-2015-jetzt-mitreden"))
+    nested = {li["id"] for li in page.select("#kommentar-liste ol.replies > li")}
+    assert shown and nested == shown
+
+
 def test_a_published_post_shows_its_visible_comments_in_order(imported, client):
     page = soup(client.get("/artikel/buergerhaushalt-2015-jetzt-mitreden"))
 

@@ -386,5 +386,6 @@ def test_wordpress_import_keeps_markup_as_text_and_links_only_to_the_web(
     page = soup(client.get(f"/artikel/{slug}"))
     links = [a["href"] for a in page.select("#kommentar-liste a")]
     # Its permalink, and the one web address (javascript: and data: are text).
-    permalink = f"/artikel/{slug}/kommentare/{stored.id}#kommentar-{stored.id}"
-    assert links == [permalink, "https://example.org/x"]
+    permalink = f"/kommentare/{stored.id}#kommentar-{stored.id}"
+    answer = f"/kommentare/{stored.id}/antworten"
+    assert links == [permalink, answer, "https://example.org/x"]

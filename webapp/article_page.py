@@ -8,7 +8,6 @@ neither blueprint imports the other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -28,9 +27,10 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .caching import conditional_page, version_tag
+from .comments import threads
 from .comments.forms import CommentForm
 from .comments.own import own_comment_ids
-from .comments.service import comment_window, comments_closed, waiting_comments
+from .comments.service import Own, comments_closed, own_comments
 from .extensions import db
 from .messages import Status
 from .models import Article, ArticleSlug, Author, Comment, utcnow
@@ -94,32 +94,57 @@ def discussion(
     *,
     since: Comment | None = None,
     closed: bool | None = None,
-    waiting: Sequence[Comment] | None = None,
+    own: Own | None = None,
     focus_id: int | None = None,
 ) -> dict[str, Any]:
     """What the comment section shows: the template context of comments/_section.html.
 
-    The visible comments from `since` (the oldest the reader has open) to the newest, and
-    among them, in their place, the reader's own comments that wait for a moderator
-    (`waiting`; by default those the reader's cookie names). `personal` says whether the
-    result shows anything to this reader only, and so must not be shared.
+    The threads from the one `since` belongs to (the oldest the reader has open) to the
+    newest, and among them, in their place, the reader's own comments that wait for a
+    moderator, and what they may still change (`own`; by default what the reader's cookie
+    names). `personal` says whether the result shows anything to this reader only, and so
+    must not be shared.
     """
-    window = comment_window(article, per_page=current_app.config["COMMENTS_PER_PAGE"], since=since)
-    if waiting is None:
-        waiting = waiting_comments(article.id, own_comment_ids(article.id))
-    visible = list(window.comments)
+    if own is None:
+        own = reader_comments(article.id)
+    page = threads.window(
+        article,
+        since=threads.key_of(since) if since is not None else None,
+        per_page=current_app.config["COMMENTS_PER_PAGE"],
+        waiting=own.waiting,
+    )
     if closed is None:
         closed = comments_closed(article, get_setting("close_comments_after_days"))
     return {
-        "article": article,
-        "comments": sorted([*visible, *waiting], key=lambda c: (c.created_at, c.id)),
-        "oldest": visible[0] if visible else None,
-        "newest": visible[-1] if visible else None,
-        "has_older": window.has_older,
         "comments_closed": closed,
-        "focus_id": focus_id,
-        "personal": bool(waiting),
+        "personal": bool(own),
+        "own": own.editable,
+        **page_context(article, page, focus_id),
     }
+
+
+def page_context(article: Article, page: threads.ThreadPage, focus_id: int | None) -> dict:
+    """What the templates of a page of threads need (comments/_threads.html and the list)."""
+    visible = page.visible
+    return {
+        "article": article,
+        "threads": page.threads,
+        "oldest": page.oldest,
+        "newest": page.newest,
+        "newest_id": max((c.id for c in visible), default=None),
+        "has_older": page.has_older,
+        "has_newer": page.has_newer,
+        "focus_id": focus_id,
+    }
+
+
+def reader_comments(article_id: int) -> Own:
+    """This reader's own comments under an article, as far as their cookie names them."""
+    return own_comments(
+        article_id,
+        own_comment_ids(article_id),
+        edit_minutes=current_app.config["EDIT_MINUTES"],
+    )
 
 
 def render_article(
@@ -128,7 +153,7 @@ def render_article(
     form: CommentForm | None = None,
     status: Status | None = None,
     closed: bool | None = None,
-    waiting: Sequence[Comment] | None = None,
+    own: Own | None = None,
     focus_id: int | None = None,
 ) -> str:
     """The whole article page; the comment views render it too when JavaScript is off."""
@@ -138,7 +163,7 @@ def render_article(
         "articles/article.html",
         form=form or CommentForm(formdata=None),
         status=status,
-        **discussion(article, closed=closed, waiting=waiting, focus_id=focus_id),
+        **discussion(article, closed=closed, own=own, focus_id=focus_id),
     )
 
 
@@ -169,17 +194,18 @@ def flashed_status() -> tuple[Status | None, int | None]:
 
 def article_response(slug: str) -> Response:
     """The article page: the same bytes for every reader, cached and revalidated, except
-    for a reader who has a message waiting or a comment held: theirs is never shared."""
+    for a reader who has a message waiting, a comment held or one they may still change:
+    theirs is never shared."""
     versions = published_versions(slug)
     status, focus_id = flashed_status()
-    waiting = waiting_comments(versions.id, own_comment_ids(versions.id))
-    if status is None and not waiting:
+    own = reader_comments(versions.id)
+    if status is None and not own:
         return conditional_page(
             version_tag("article", *versions),
-            lambda: render_article(get_published_article(slug), waiting=()),
+            lambda: render_article(get_published_article(slug), own=Own()),
         )
     article = get_published_article(slug)
-    html = render_article(article, status=status, waiting=waiting, focus_id=focus_id)
+    html = render_article(article, status=status, own=own, focus_id=focus_id)
     return personal(Response(html, mimetype="text/html"))
 
 

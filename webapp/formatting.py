@@ -54,6 +54,11 @@ def wait_time(seconds: int) -> str:
     return ngettext("in about %(num)d hour", "in about %(num)d hours", round(seconds / 3600))
 
 
+def time_of_day(value: datetime) -> str:
+    """'15:42', in the site's time zone."""
+    return format_time(value, "short")
+
+
 def excerpt(text: str, limit: int = 200) -> str:
     """The text, or its start cut at a word boundary with '…' if longer than limit."""
     text = " ".join(text.split())
@@ -78,6 +83,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(comment_count)
     app.add_template_filter(long_date)
     app.add_template_filter(date_and_time)
+    app.add_template_filter(time_of_day)
     app.add_template_filter(excerpt)
     app.add_template_filter(about_heading)
     app.add_template_filter(comment_text)

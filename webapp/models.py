@@ -122,6 +122,10 @@ class Comment(db.Model):
     __table_args__ = (
         # The article page lists visible comments of one article, oldest first.
         Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
+        # … a page of threads at a time: the newest threads that have a visible comment.
+        Index(
+            "ix_comment_article_status_thread", "article_id", "status", "thread_at", "thread_id"
+        ),
         # Flood control counts a network's recent comments; duplicates are found by hash.
         Index("ix_comment_network_created", "network", "created_at"),
         Index("ix_comment_fingerprint", "fingerprint"),
@@ -139,6 +143,14 @@ class Comment(db.Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("comment.id", ondelete="SET NULL"), index=True
     )
+    # The thread it belongs to: its first comment's id and time (a thread's own first
+    # comment names itself). Pages of comments are pages of threads; see comments/threads.py.
+    thread_id: Mapped[int | None] = mapped_column(index=True)
+    thread_at: Mapped[datetime | None]
+    # Written by someone logged in to the editorial area: shown with a badge.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # When its text was last changed, by its author or a moderator: shown as "bearbeitet".
+    edited_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
     import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     # The poster's network (IPv4 /24, IPv6 /48), for flood control; never the address.

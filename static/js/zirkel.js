@@ -2,7 +2,8 @@
 // - messages where they belong: each in-place request names the live region of the part
 //   of the page it came from (data-meldungen), and the server answers into that region;
 // - a message for what the server cannot answer itself (offline, a proxy's error page);
-// - a button that dismisses the message shown.
+// - a button that dismisses the message shown;
+// - "Abbrechen" puts a reply form away again (without it, the link leads back to the comment).
 (function () {
   "use strict";
   // For CSS: what needs JavaScript (the dismiss buttons) shows only where it runs.
@@ -33,6 +34,19 @@
     var region = regionFor(event.detail.elt);
     if (region) { event.detail.headers["X-Meldungen"] = region.id; }
   });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    // One reply form and one edit form under a comment at most: the link that would open
+    // a second one goes to the open one.
+    var link = event.detail.elt;
+    var kind = link.closest && (link.closest(".own-actions") ? ".edit-form"
+      : link.classList.contains("reply-link") ? ".reply-form" : null);
+    if (!kind) { return; }
+    var open = link.closest(".comment").querySelector(":scope > " + kind);
+    if (open) {
+      event.preventDefault();
+      open.querySelector("h3").focus();
+    }
+  });
   document.addEventListener("htmx:beforeSwap", function (event) {
     // A 5xx that Zirkel answered itself (the database busy) carries its own message.
     var xhr = event.detail.xhr;
@@ -47,6 +61,18 @@
     if (event.detail.xhr.status >= 500) { offline(event); }
   });
   document.addEventListener("click", function (event) {
+    var cancel = event.target.closest("[data-abbrechen]");
+    var form = cancel && cancel.closest(".reply-form, .edit-form");
+    if (form && form.parentElement.classList.contains("comment")) {
+      // Put the form away; the focus goes back to the link that opened it.
+      event.preventDefault();
+      var item = form.parentElement;
+      form.remove();
+      var link = item.querySelector(form.classList.contains("edit-form")
+        ? ":scope > .own-actions a" : ":scope > .comment-body .reply-link");
+      if (link) { link.focus(); }
+      return;
+    }
     var button = event.target.closest(".meldung-schliessen");
     if (!button) { return; }
     var region = document.getElementById(button.dataset.schliesst);

@@ -185,13 +185,14 @@ def test_an_old_comments_date_links_to_where_it_is_shown_and_marked(
     page.goto(server.url + path)
     # It is long off the article page; its permalink still finds it.
     expect(page.locator(f"#kommentar-{second}")).to_have_count(0)
-    page.goto(f"{server.url}{path}/kommentare/{second}#kommentar-{second}")
+    page.goto(f"{server.url}/kommentare/{second}#kommentar-{second}")
 
     comment = page.locator(f"#kommentar-{second}")
     expect(comment.locator(".comment-text")).to_have_text("Nr. 2")
     expect(comment).to_be_in_viewport()
     assert comment.evaluate("element => element.matches(':target')")
-    assert comment.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
+    body = comment.locator(":scope > .comment-body")
+    assert body.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
 
     # Its date is the same address, and a recent comment's leads to the article page.
     newest = site.comment_ids(path)[-1]
@@ -205,7 +206,7 @@ def test_an_old_comments_date_links_to_where_it_is_shown_and_marked(
 def test_a_comment_that_is_not_visible_gets_a_clear_page(page, server, site):
     path = site.article()
     held = site.comment(path, status="pending", text="Wartet")
-    response = page.goto(f"{server.url}{path}/kommentare/{held}")
+    response = page.goto(f"{server.url}/kommentare/{held}")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Kommentar nicht sichtbar")
     page.get_by_role("link", name=re.compile("^Zu den Kommentaren zu")).click()
@@ -243,6 +244,131 @@ def test_a_closed_article_does_not_invite_comments(page, server, site):
     expect(section).not_to_contain_text("Schreiben Sie den ersten")
     expect(section.get_by_role("link", name="Neue Kommentare laden")).to_have_count(0)
     expect(section.get_by_role("button", name="Kommentar abschicken")).to_have_count(0)
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+
+def reply_form(page: Page, comment_id: int):
+    return page.locator(f"#antwort-formular-{comment_id}")
+
+
+def test_a_reply_in_place_nests_under_its_comment(page, server, site):
+    path = site.article(comments=2)
+    first = site.comment_ids(path)[0]
+    page.goto(server.url + path)
+    with_link = page.locator(f"#kommentar-{first}")
+
+    with_link.get_by_role("link", name="Antworten").click()
+    form = reply_form(page, first)
+    expect(form.get_by_role("heading")).to_be_focused()
+    expect(form.get_by_role("heading")).to_have_text(re.compile("^Antwort an "))
+    # "Antworten" again goes to the open form instead of opening a second one.
+    with_link.get_by_role("link", name="Antworten").first.click()
+    expect(page.locator(".reply-form")).to_have_count(1)
+
+    form.get_by_label("Name", exact=True).fill("Antwortende")
+    form.get_by_label("E-Mail", exact=True).fill("antwort@example.org")
+    form.get_by_label("Kommentar", exact=True).fill("Eine Antwort darauf")
+    form.get_by_role("button", name="Antwort abschicken").click()
+
+    nested = page.locator(f"#kommentar-{first} > ol.replies > li")
+    expect(nested).to_have_count(1)
+    expect(nested.locator(".comment-text")).to_have_text("Eine Antwort darauf")
+    expect(nested).to_be_focused()
+    expect(page.locator(".reply-form")).to_have_count(0)
+    expect(page.locator("#kommentar-anzahl")).to_have_text("3 Kommentare")
+    # The main form is untouched.
+    expect(page.locator("#kommentar-formular").get_by_label("Name", exact=True)).to_have_value("")
+
+
+def test_a_reply_form_can_be_put_away_and_its_errors_stay_in_it(page, server, site):
+    path = site.article(comments=1)
+    first = site.comment_ids(path)[0]
+    page.goto(server.url + path)
+    page.locator(f"#kommentar-{first}").get_by_role("link", name="Antworten").click()
+    form = reply_form(page, first)
+    form.get_by_role("button", name="Antwort abschicken").click()
+
+    expect(form.locator(".error-summary")).to_contain_text("Bitte füllen Sie alle Felder aus.")
+    expect(form.get_by_label("Name", exact=True)).to_be_focused()
+    expect(page.locator("#kommentar-status")).to_be_empty()
+
+    form.get_by_role("link", name="Abbrechen").click()
+    expect(page.locator(".reply-form")).to_have_count(0)
+    expect(
+        page.locator(f"#kommentar-{first}").get_by_role("link", name="Antworten")
+    ).to_be_focused()
+
+
+def test_without_javascript_a_reply_is_a_page_and_lands_nested(new_page, server, site):
+    path = site.article(comments=1)
+    first = site.comment_ids(path)[0]
+    page = new_page(java_script_enabled=False)
+    page.goto(server.url + path)
+    page.locator(f"#kommentar-{first}").get_by_role("link", name="Antworten").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Antwort an "))
+    page.get_by_label("Name", exact=True).fill("Ohne Skript")
+    page.get_by_label("E-Mail", exact=True).fill("ohne@example.org")
+    page.get_by_label("Kommentar", exact=True).fill("Klassisch geantwortet")
+    page.get_by_role("button", name="Antwort abschicken").click()
+
+    nested = page.locator(f"#kommentar-{first} > ol.replies > li")
+    expect(nested.locator(".comment-text")).to_have_text("Klassisch geantwortet")
+    expect(nested).to_be_focused()
+    expect(page.locator("#kommentar-status")).to_contain_text(THANKS)
+
+
+# --- changing one's mind -------------------------------------------------------------------------
+
+
+def test_an_author_edits_in_place_and_deletes_their_comment(page, new_page, server, site):
+    path = site.article()
+    page.goto(server.url + path)
+    write(page, "Erika", "Erster Entwurf")
+    mine = items(page).last
+    actions = mine.locator(".own-actions")
+    expect(actions).to_contain_text("Bis ")
+    # Another reader sees no buttons.
+    other = new_page()
+    other.goto(server.url + path)
+    expect(other.locator(".own-actions")).to_have_count(0)
+
+    actions.get_by_role("link", name="Bearbeiten").click()
+    form = mine.locator(".edit-form")
+    expect(form.get_by_role("heading")).to_be_focused()
+    expect(mine.locator(":scope > .comment-body")).to_be_hidden()
+    form.get_by_label("Kommentar", exact=True).fill("Zweiter Gedanke")
+    form.get_by_role("button", name="Änderungen speichern").click()
+
+    expect(items(page).last.locator(".comment-text")).to_have_text("Zweiter Gedanke")
+    expect(items(page).last.locator(".comment-edited")).to_have_text("bearbeitet")
+    expect(page.locator("#kommentar-status")).to_contain_text("Ihre Änderungen wurden gespeichert.")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    items(page).last.get_by_role("link", name="Löschen").click()
+    expect(page.locator("#kommentar-status")).to_contain_text("Ihr Kommentar wurde gelöscht.")
+    expect(items(page)).to_have_count(0)
+    expect(page.locator("#kommentar-anzahl")).to_have_text("0 Kommentare")
+
+
+def test_without_javascript_an_author_edits_and_deletes_on_pages(new_page, server, site):
+    path = site.article()
+    page = new_page(java_script_enabled=False)
+    page.goto(server.url + path)
+    write(page, "Klassisch", "Erster Entwurf")
+    page.locator(".own-actions").get_by_role("link", name="Bearbeiten").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ihren Kommentar bearbeiten")
+    page.get_by_label("Kommentar", exact=True).fill("Ohne Skript geändert")
+    page.get_by_role("button", name="Änderungen speichern").click()
+    expect(page.locator(".comment-text", has_text="Ohne Skript geändert")).to_be_visible()
+
+    page.locator(".own-actions").get_by_role("link", name="Löschen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ihren Kommentar löschen?")
+    page.get_by_role("button", name="Endgültig löschen").click()
+    expect(page.locator("#kommentar-status")).to_contain_text("Ihr Kommentar wurde gelöscht.")
+    expect(page.locator("#kommentar-anzahl")).to_have_text("0 Kommentare")
 
 
 # --- messages help, and never get in the way ----------------------------------------------
@@ -363,7 +489,7 @@ def long_site(site, server) -> dict[str, str]:
         "article": f"/artikel/{slug}",
         "author": "/autoren/sehr-lang",
         "older comments": f"/artikel/{slug}/kommentare?vor={comment_id}",
-        "permalink": f"/artikel/{slug}/kommentare/{first_id}",
+        "permalink": f"/kommentare/{first_id}",
         "editorial: articles": "/verwaltung/artikel",
         "editorial: article": f"/verwaltung/artikel/{article_id}",
         "editorial: authors": "/verwaltung/autoren",

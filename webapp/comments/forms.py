@@ -94,6 +94,10 @@ class CommentForm(FlaskForm):
             return request.form if form.is_submitted() else None
 
     text_max = TEXT_MAX
+    # The comment this one answers (the form's hidden `antwort_auf`), if it is a reply.
+    replies_to: int | None = None
+    # Put before its ids where the page has more forms than this one (for_reply, for_edit).
+    id_prefix = ""
 
     name = StringField(
         _l("Name"),
@@ -148,12 +152,48 @@ class CommentForm(FlaskForm):
         """Whether the post lacked a genuine, recent form token."""
         return bool(self.meta.csrf and self.csrf_token.errors)
 
+    def for_reply(self, parent_id: int) -> CommentForm:
+        """The form under a comment, to answer it."""
+        self.replies_to = parent_id
+        return self.with_prefix(f"antwort-{parent_id}-")
+
+    def with_prefix(self, prefix: str) -> CommentForm:
+        """The page has several forms: this one's fields get ids of their own (their names
+        stay what the server reads)."""
+        self.id_prefix = prefix
+        for field in self:
+            field.id = f"{prefix}{field.name}"
+        return self
+
     def field_errors(self) -> list:
         """The fields a reader must correct, in order (the form token is not one of them)."""
         return [field for field in self if field.errors and field is not self.csrf_token]
 
     def summary(self) -> str:
         """The one sentence above the form that says what is wrong."""
-        if any(is_blank(field.data) for field in (self.name, self.email, self.text)):
+        if any(is_blank(field.data) for field in (self.name, self.email, self.text) if field):
             return str(_l("Please fill in all fields."))
         return str(_l("Please correct the marked fields."))
+
+
+class EditCommentForm(CommentForm):
+    """An author changes their comment: name and text, by the same rules (the address
+    stays, and so does the trap for bots, who do not come back to edit)."""
+
+    email = None
+    homepage = None
+
+    def for_edit(self, comment_id: int) -> EditCommentForm:
+        """The form in place of a comment, under its own ids."""
+        self.with_prefix(f"bearbeiten-{comment_id}-")
+        return self
+
+
+class TokenForm(FlaskForm):
+    """A form with nothing but the comment form's token: deleting one's own comment."""
+
+    class Meta:
+        csrf_class = FormTokenCSRF
+
+    def token_expired(self) -> bool:
+        return bool(self.meta.csrf and self.csrf_token.errors)

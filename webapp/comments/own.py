@@ -1,11 +1,12 @@
 """Which comments this browser posted: a signed cookie, set only for people who post.
 
-Like WordPress, Zirkel shows a held comment to its author, in place and marked as
-waiting, and to nobody else. The author is "whoever holds this cookie": it lists the
-comments (article id, comment id) posted from this browser, signed with the secret key so
-that it cannot be made to name anyone else's comment, HttpOnly and SameSite=Lax. It is set
-only in answer to a post that was held, so a reader who never posts never gets a cookie,
-and a page that shows a reader their own comment is never shared (see article_page.py).
+Its author may change or delete a comment for ZIRKEL_EDIT_MINUTES, and sees it, in place
+and marked as waiting, while a moderator has not decided; nobody else may or does. The
+author is "whoever holds this cookie": it lists the comments (article id, comment id)
+posted from this browser, signed with the secret key so that it cannot be made to name
+anyone else's comment, HttpOnly and SameSite=Lax. It is set only in answer to a post, so a
+reader who never posts never gets a cookie, and a page that shows a reader their own
+comment's buttons or waiting comment is never shared (see article_page.py).
 """
 
 from __future__ import annotations
@@ -47,8 +48,14 @@ def own_comment_ids(article_id: int) -> list[int]:
     return [comment for article, comment in _pairs() if article == article_id]
 
 
+def is_own(comment: Comment) -> bool:
+    """Whether this browser posted that comment (its cookie names it)."""
+    return (comment.article_id, comment.id) in _pairs()
+
+
 def remember(comment: Comment) -> None:
-    """Let this browser see its comment while it waits: the answer sets the cookie."""
+    """Let this browser change its comment for a while, and see it while it waits: the
+    answer sets the cookie."""
     pairs = [pair for pair in _pairs() if pair[1] != comment.id]
     pairs = [*pairs, (comment.article_id, comment.id)][-KEEP:]
     value = _serializer().dumps([list(pair) for pair in pairs])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import timedelta
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..database import writing
@@ -19,119 +19,6 @@ from .guard import fingerprint
 NAME_MAX = 100
 EMAIL_MAX = 254  # RFC 5321's limit for a whole address
 TEXT_MAX = 5000
-
-
-class CommentPage(NamedTuple):
-    comments: Sequence[Comment]  # oldest first
-    has_older: bool
-    has_newer: bool = False
-
-
-def _visible(article: Article):
-    return select(Comment).where(
-        Comment.article_id == article.id, Comment.status == CommentStatus.VISIBLE
-    )
-
-
-def _position(comment: Comment):
-    """Where a comment stands in its discussion: comments are ordered by (time, id)."""
-    return tuple_(comment.created_at, comment.id)
-
-
-_ORDER = tuple_(Comment.created_at, Comment.id)
-_NEWEST_FIRST = (Comment.created_at.desc(), Comment.id.desc())
-_OLDEST_FIRST = (Comment.created_at, Comment.id)
-
-
-def visible_comments(
-    article: Article, *, per_page: int, before: Comment | None = None
-) -> CommentPage:
-    """A page of the comments readers see under an article.
-
-    Without `before`: the newest page, the one the article shows and new comments join.
-    With it: the page of comments just older than that one. Either way one indexed query
-    of at most `per_page + 1` rows, however many comments the article has.
-    """
-    query = _visible(article)
-    if before is not None:
-        query = query.where(_position(before) > _ORDER)
-    newest_first = db.session.scalars(query.order_by(*_NEWEST_FIRST).limit(per_page + 1)).all()
-    return CommentPage(newest_first[:per_page][::-1], has_older=len(newest_first) > per_page)
-
-
-def newer_comments(article: Article, *, per_page: int, after: Comment) -> CommentPage:
-    """The page of comments just newer than `after` (one query, at most `per_page + 1` rows)."""
-    rows = db.session.scalars(
-        _visible(article)
-        .where(_position(after) < _ORDER)
-        .order_by(*_OLDEST_FIRST)
-        .limit(per_page + 1)
-    ).all()
-    return CommentPage(rows[:per_page], has_older=True, has_newer=len(rows) > per_page)
-
-
-# The most comments a reader's window holds (ten pages at the default); beyond, the newest.
-WINDOW_PAGES = 10
-
-
-def comment_window(article: Article, *, per_page: int, since: Comment | None) -> CommentPage:
-    """What a reader has open: every visible comment from `since` to the newest.
-
-    `since` is the oldest comment the reader's list shows (after "Ältere Kommentare
-    anzeigen", one of the older pages); without it, the newest page. New comments join the
-    window, so a refresh or a post never drops what the reader opened. At most
-    WINDOW_PAGES pages (the newest of them, then with a link to older ones): two queries.
-    """
-    limit = per_page * WINDOW_PAGES
-    if since is None:
-        return visible_comments(article, per_page=per_page)
-    newest_first = db.session.scalars(
-        _visible(article)
-        .where(_position(since) <= _ORDER)
-        .order_by(*_NEWEST_FIRST)
-        .limit(limit + 1)
-    ).all()
-    if len(newest_first) > limit:
-        return CommentPage(newest_first[:limit][::-1], has_older=True)
-    older = db.session.scalar(
-        _visible(article).with_only_columns(Comment.id).where(_position(since) > _ORDER).limit(1)
-    )
-    return CommentPage(newest_first[::-1], has_older=older is not None)
-
-
-def comments_around(article: Article, comment: Comment, *, per_page: int) -> CommentPage:
-    """A page of comments with `comment` in the middle: what its permalink shows when it
-    is no longer among the newest. Two queries of at most `per_page` rows each."""
-    before = per_page // 2
-    older = db.session.scalars(
-        _visible(article)
-        .where(_position(comment) > _ORDER)
-        .order_by(*_NEWEST_FIRST)
-        .limit(before + 1)
-    ).all()
-    after = per_page - 1 - min(len(older), before)
-    newer = db.session.scalars(
-        _visible(article)
-        .where(_position(comment) < _ORDER)
-        .order_by(*_OLDEST_FIRST)
-        .limit(after + 1)
-    ).all()
-    return CommentPage(
-        [*older[:before][::-1], comment, *newer[:after]],
-        has_older=len(older) > before,
-        has_newer=len(newer) > after,
-    )
-
-
-def is_among_newest(article: Article, comment: Comment, *, per_page: int) -> bool:
-    """Whether the article page itself shows this visible comment (one bounded query)."""
-    newer = db.session.scalars(
-        _visible(article)
-        .with_only_columns(Comment.id)
-        .where(_position(comment) < _ORDER)
-        .limit(per_page)
-    ).all()
-    return len(newer) < per_page
 
 
 def get_visible_comment(article: Article, comment_id: int) -> Comment | None:
@@ -153,23 +40,46 @@ def get_comment_of(article: Article, comment_id: int | None) -> Comment | None:
 _WAITING = (CommentStatus.PENDING, CommentStatus.SPAM)
 
 
-def waiting_comments(article_id: int, ids: Sequence[int]) -> list[Comment]:
+@dataclass
+class Own:
+    """What a reader's own comments under an article need: those that wait for a moderator
+    (shown to them in place), and until when they may still change which."""
+
+    waiting: list[Comment] = field(default_factory=list)
+    editable: dict[int, datetime] = field(default_factory=dict)  # comment id -> until
+
+    def __bool__(self) -> bool:
+        return bool(self.waiting or self.editable)
+
+
+def own_comments(article_id: int, ids: Sequence[int], *, edit_minutes: int) -> Own:
     """Of these comments (the reader's own, from their cookie), those of this article that
-    wait for a moderator. No query without ids."""
+    wait for a moderator or that their author may still change. No query without ids."""
     if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(Comment)
-            .where(
-                Comment.id.in_(ids),
-                Comment.article_id == article_id,
-                Comment.status.in_(_WAITING),
-                Comment.learned_as.is_(None),
-            )
-            .order_by(*_OLDEST_FIRST)
+        return Own()
+    window = timedelta(minutes=edit_minutes)
+    since = utcnow() - window
+    rows = db.session.scalars(
+        select(Comment)
+        .where(
+            Comment.id.in_(ids),
+            Comment.article_id == article_id,
+            or_(
+                and_(Comment.status.in_(_WAITING), Comment.learned_as.is_(None)),
+                and_(Comment.status == CommentStatus.VISIBLE, Comment.created_at > since),
+            ),
         )
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    return Own(
+        waiting=[c for c in rows if is_waiting(c)],
+        editable={c.id: c.created_at + window for c in rows if c.created_at > since},
     )
+
+
+def waiting_comments(article_id: int, ids: Sequence[int]) -> list[Comment]:
+    """Of these comments (the reader's own), those of this article that wait for a moderator."""
+    return own_comments(article_id, ids, edit_minutes=0).waiting
 
 
 def is_waiting(comment: Comment) -> bool:
@@ -251,6 +161,8 @@ def add_comment(
     reasons: Sequence[str] = (),
     limits: Sequence[tuple[int, int]] = (),
     on_stored: Callable[[Comment], None] | None = None,
+    parent: Comment | None = None,
+    user_id: int | None = None,
 ) -> Comment:
     """Store a validated comment; a visible one raises the article's count and version.
 
@@ -258,7 +170,8 @@ def add_comment(
     UPDATE of the counters themselves (so concurrent posts never lose an increment) that
     returns the new count and version into `article`. A held comment changes nothing
     readers see, so it leaves the counters alone. `on_stored(comment)` runs inside the same
-    transaction (mail about it goes into the outbox with it, or not at all).
+    transaction (mail about it goes into the outbox with it, or not at all). A reply joins
+    its `parent`'s thread; a comment that answers nobody begins its own (comments/threads.py).
     """
     values = {
         "article_id": article.id,
@@ -270,13 +183,22 @@ def add_comment(
         "network": network,
         "fingerprint": fingerprint,
         "reasons": json.dumps(list(reasons), ensure_ascii=False) if reasons else "",
+        "parent_id": parent.id if parent else None,
+        "thread_id": parent.thread_id if parent else None,
+        "user_id": user_id,
     }
+    values["thread_at"] = parent.thread_at if parent else values["created_at"]
     comments, articles = Comment.__table__, Article.__table__
     with writing():
         _refuse_duplicates_and_floods(values, list(limits))
         comment_id = db.session.execute(
             insert(comments).values(values).returning(comments.c.id)
         ).scalar_one()
+        if values["thread_id"] is None:
+            values["thread_id"] = comment_id
+            db.session.execute(
+                update(comments).where(comments.c.id == comment_id).values(thread_id=comment_id)
+            )
         comment = Comment(id=comment_id, **values)
         if on_stored is not None:
             on_stored(comment)
@@ -312,7 +234,8 @@ def set_status(comment: Comment, status: CommentStatus) -> None:
 
 
 def edit_comment(comment: Comment, *, name: str, email: str, text: str) -> None:
-    """Change what a comment says (a moderator's edit); readers see it on the next request.
+    """Change what a comment says (its author's or a moderator's edit); readers see it on
+    the next request, marked "bearbeitet".
 
     Call inside `writing()`.
     """
@@ -320,7 +243,7 @@ def edit_comment(comment: Comment, *, name: str, email: str, text: str) -> None:
     if comment.fingerprint:
         # The duplicate check compares with what the comment says now.
         comment.fingerprint = fingerprint(comment.article_id, text)
-    comment.updated_at = utcnow()
+    comment.updated_at = comment.edited_at = utcnow()
     if comment.status == CommentStatus.VISIBLE:
         _touch_comments(comment.article_id, count_change=0)
 

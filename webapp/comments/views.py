@@ -7,6 +7,9 @@ the whole page, so no refusal is a dead end and nothing is written twice.
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     abort,
@@ -19,46 +22,47 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..article_page import (
     article_response,
     discussion,
+    flashed_status,
     get_published_article,
     leave_for_next_page,
+    page_context,
     personal,
     published_versions,
-    redirect_if_renamed,
+    reader_comments,
     render_article,
 )
 from ..caching import conditional_page, shared_fragment, version_tag
 from ..clients import client_network
-from ..database import RETRY_AFTER, DatabaseBusy, is_busy
+from ..database import RETRY_AFTER, DatabaseBusy, is_busy, writing
 from ..errors import describe
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..formatting import wait_time
 from ..htmx import is_htmx, is_partial, vary_on_htmx
 from ..messages import Status
-from ..models import Article, Comment, CommentStatus
+from ..models import Article, Comment, CommentStatus, utcnow
 from ..notifications import notify_moderators
 from ..site_settings import all_settings
-from .forms import CommentForm
+from . import threads
+from .forms import CommentForm, EditCommentForm, TokenForm
 from .guard import fingerprint, judge, rate_limits
-from .own import own_comment_ids, remember
+from .own import is_own, own_comment_ids, remember
 from .service import (
     DuplicateComment,
     TooManyComments,
     add_comment,
-    comments_around,
     comments_closed,
+    edit_comment,
     get_comment_of,
-    is_among_newest,
     is_waiting,
-    newer_comments,
+    set_status,
     status_for_new_comment,
-    visible_comments,
-    waiting_comments,
 )
 from .token import is_cross_site, stamp_tokens
 
@@ -78,36 +82,42 @@ def create(slug: str):
         form = CommentForm()
     except RequestEntityTooLarge as error:
         return refuse(article, None, 413, describe(error)[1])
+    if (answers := request.form.get("antwort_auf")) is not None:
+        form.for_reply(int(answers) if answers.isdecimal() else -1)
     settings = all_settings()
     if comments_closed(article, settings["close_comments_after_days"]):
         return refuse(article, form, 403, _("Comments on this article are closed."), closed=True)
+    if form.replies_to is not None:
+        parent = get_comment_of(article, form.replies_to)
+        if parent is None or parent.status != CommentStatus.VISIBLE:
+            message = _("This comment cannot be answered: it is not (or no longer) visible.")
+            return refuse(article, form, 422, message)
+    else:
+        parent = None
     if not form.validate():
         if form.token_expired():
             # A fresh token comes with the form the reader gets back, their text in it.
             form.csrf_token.errors = []
             message = _("The form had expired. It has been renewed: please send it again.")
             return refuse(article, form, 400, message)
-        if is_htmx():
-            html = render_template(
-                "comments/_post_response.html",
-                article=article,
-                form=form,
-                status=Status(form.summary(), "invalid"),
-                comments_closed=False,
-            )
-            return html, 422
-        return render_article(article, form=form), 422
+        return invalid(article, form, parent)
 
-    verdict = judge(
-        text=form.text.data,
-        honeypot=form.homepage.data,
-        issued_at=form.token_issued_at(),
-        name=form.name.data,
-        email=form.email.data,
-    )
-    status = verdict.status
-    if status == CommentStatus.VISIBLE:
-        status = status_for_new_comment(form.email.data, settings["moderation"])
+    # Someone logged in to the editorial area writes for the site: shown with a badge,
+    # never held (validation, duplicates and flood control still apply).
+    user_id = current_user.id if current_user.is_authenticated else None
+    if user_id is not None:
+        reasons, status = [], CommentStatus.VISIBLE
+    else:
+        verdict = judge(
+            text=form.text.data,
+            honeypot=form.homepage.data,
+            issued_at=form.token_issued_at(),
+            name=form.name.data,
+            email=form.email.data,
+        )
+        reasons, status = verdict.reasons, verdict.status
+        if status == CommentStatus.VISIBLE:
+            status = status_for_new_comment(form.email.data, settings["moderation"])
     try:
         comment = add_comment(
             article,
@@ -117,9 +127,11 @@ def create(slug: str):
             status=status,
             network=client_network(),
             fingerprint=fingerprint(article.id, form.text.data),
-            reasons=verdict.reasons,
+            reasons=reasons,
             limits=rate_limits(current_app.config["RATELIMIT"]),
             on_stored=lambda stored: notify_moderators(article, stored, settings),
+            parent=parent,
+            user_id=user_id,
         )
     except DuplicateComment:
         return refuse(article, form, 409, _("You have sent this comment already."))
@@ -140,30 +152,64 @@ def posted(article: Article, comment: Comment):
     """The answer to a stored comment: the thanks, and (htmx) the whole discussion the
     reader has open, with everything others wrote meanwhile; without JavaScript, 303 to it."""
     held = comment.status != CommentStatus.VISIBLE
+    reply = comment.parent_id is not None
+    # Its author, and only they, may change it for a while, and see it while it waits.
+    remember(comment)
     if held:
-        remember(comment)  # its author, and only they, see it while it waits
         result = Status(_("Thank you! Your comment will be published after review."), "held")
     else:
         result = Status(_("Thank you! Your comment has been published."), "success")
+    # The focus goes to the new comment; to the notice when a comment of one's own, held,
+    # stands somewhere in the list (a held reply is there, under its comment).
+    focus_id = None if held and not reply else comment.id
     if not is_htmx():
-        leave_for_next_page(result, focus_id=None if held else comment.id)
+        leave_for_next_page(result, focus_id=focus_id)
         anchor = f"kommentar-{comment.id}"
+        if reply:  # its thread may be on an older page: its permalink finds it
+            target = url_for("comments.permalink", comment_id=comment.id)
+            return redirect(f"{target}#{anchor}", 303)
         return redirect(url_for("articles.show", slug=article.slug, _anchor=anchor), 303)
-    waiting = waiting_comments(article.id, own_comment_ids(article.id))
+    own = reader_comments(article.id)  # and the comment just stored, whose cookie is on its way
     if held:
-        waiting = [c for c in waiting if c.id != comment.id] + [comment]
-    return render_template(
+        own.waiting = [c for c in own.waiting if c.id != comment.id] + [comment]
+    own.editable[comment.id] = comment.created_at + edit_window()
+    html = render_template(
         "comments/_post_response.html",
-        empty_form=empty_comment_form(article),
-        status=Status(result.message, result.kind, focus=held),
+        empty_form=None if reply else empty_comment_form(article),
+        status=Status(result.message, result.kind, focus=focus_id is None),
         **discussion(
             article,
             since=get_comment_of(article, request.form.get("seit", type=int)),
             closed=False,
-            waiting=waiting,
-            focus_id=None if held else comment.id,
+            own=own,
+            focus_id=focus_id,
         ),
     )
+    # A reply form lives inside the list, which comes anew: nothing to swap in its place.
+    return (html, {"HX-Reswap": "none"}) if reply else html
+
+
+def edit_window() -> timedelta:
+    """How long an author may change their comment (ZIRKEL_EDIT_MINUTES)."""
+    return timedelta(minutes=current_app.config["EDIT_MINUTES"])
+
+
+def invalid(article: Article, form: CommentForm, parent: Comment | None):
+    """A form with errors: 422, the form back with the reader's values and the messages."""
+    status = Status(form.summary(), "invalid")
+    if is_htmx():
+        html = render_template(
+            "comments/_post_response.html",
+            article=article,
+            form=form,
+            parent=parent,
+            status=status,
+            comments_closed=False,
+        )
+        return html, 422
+    if parent is not None:
+        return reply_page(article, parent, form, status), 422
+    return render_article(article, form=form), 422
 
 
 def refuse(
@@ -184,6 +230,8 @@ def refuse(
     """
     status = Status(message, "error", focus=True)
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    replies_to = form.replies_to if form is not None else None
+    parent = get_comment_of(article, replies_to) if replies_to is not None else None
     if is_htmx():
         headers["X-Zirkel-Message"] = "1"  # to be swapped even as a 503 (zirkel.js)
         if form is None:
@@ -194,10 +242,13 @@ def refuse(
                 "comments/_post_response.html",
                 article=article,
                 form=form,
+                parent=parent,
                 status=status,
                 comments_closed=closed,
             )
         return html, code, headers
+    if parent is not None and not closed:
+        return reply_page(article, parent, form, status), code, headers
     page = render_article(
         get_published_article(article.slug),
         form=form or CommentForm(formdata=None),
@@ -231,22 +282,26 @@ def listing(slug: str):
 
 
 def refresh(slug: str):
-    """The "Neue Kommentare laden" answer: everything the reader has open (`seit`), with what is new
-    since the version they have (`stand`) announced in the live region."""
+    """The "Neue Kommentare laden" answer: everything the reader has open (`seit`), with
+    what is new since the version they have (`stand`) announced in the live region."""
     versions = published_versions(slug)
     since_id = request.args.get("seit", type=int)
     newest_id = request.args.get("neueste", type=int) or 0
     known_version = request.args.get("stand", type=int)
-    waiting = waiting_comments(versions.id, own_comment_ids(versions.id))
+    own = reader_comments(versions.id)
 
     def render() -> str:
         article = get_published_article(slug)
-        context = discussion(article, since=get_comment_of(article, since_id), waiting=waiting)
+        context = discussion(article, since=get_comment_of(article, since_id), own=own)
         if known_version == article.comment_version:
             status = Status(_("No new comments."), "info")
         else:
             new = sum(
-                c.status == CommentStatus.VISIBLE and c.id > newest_id for c in context["comments"]
+                node.shown
+                and node.comment.status == CommentStatus.VISIBLE
+                and node.comment.id > newest_id
+                for thread in context["threads"]
+                for node in thread.walk()
             )
             status = Status(
                 ngettext("%(num)d new comment.", "%(num)d new comments.", new)
@@ -256,7 +311,7 @@ def refresh(slug: str):
             )
         return render_template("comments/_refresh.html", status=status, **context)
 
-    if waiting:
+    if own:
         return personal(make_response(render()))
     # Changes exactly when the visible comments change: an unchanged list is a 304.
     return conditional_page(
@@ -269,70 +324,110 @@ def refresh(slug: str):
 
 
 def comment_page(slug: str, before_id: int | None, after_id: int | None) -> str:
-    """Comments older than one shown (`vor`) or newer (`nach`): put in front of the list
-    in place for htmx, a page of their own without JavaScript."""
+    """Threads older than one shown (`vor`) or newer (`nach`): put in front of the list in
+    place for htmx, a page of their own without JavaScript."""
     article = get_published_article(slug)
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     boundary = get_comment_of(article, before_id if before_id is not None else after_id)
     if boundary is None:
         abort(404, _("There is no comment at this address."))
+    key = threads.key_of(boundary)
     if before_id is not None:
-        page = visible_comments(article, per_page=per_page, before=boundary)
-        page = page._replace(has_newer=True)
+        page = threads.before(article, key, per_page=per_page)
     else:
-        page = newer_comments(article, per_page=per_page, after=boundary)
-    context = {
-        "article": article,
-        "comments": page.comments,
-        "has_older": page.has_older,
-        "has_newer": page.has_newer,
-        "oldest": page.comments[0] if page.comments else boundary,
-        "newest": page.comments[-1] if page.comments else boundary,
-    }
+        page = threads.after(article, key, per_page=per_page)
+    closed = comments_closed(article, all_settings()["close_comments_after_days"])
     if before_id is not None and is_partial():
-        loaded = len(page.comments)
+        loaded = len(page.threads)
         status = Status(
             ngettext("%(num)d older comment shown.", "%(num)d older comments shown.", loaded),
             "info",
         )
-        focus_id = page.comments[0].id if page.comments else None
+        focus_id = page.threads[0].comment.id if page.threads else None
+        context = page_context(article, page, focus_id)
+        if context["oldest"] is None:
+            context["oldest"] = boundary
         return render_template(
-            "comments/_older_response.html", status=status, focus_id=focus_id, **context
+            "comments/_older_response.html", status=status, comments_closed=closed, **context
         )
-    return render_template("comments/archive.html", focus_id=None, **context)
+    return archive(article, page, closed=closed, boundary=boundary)
 
 
-@bp.get("/artikel/<slug>/kommentare/<int:comment_id>")
-def permalink(slug: str, comment_id: int):
-    """A comment's own address, for good: the article page while the comment is among the
-    newest, later the page of comments around it; a clear page when it is not visible."""
-    try:
-        article = get_published_article(slug)
-    except NotFound:
-        redirect_if_renamed(slug)
-        raise
-    comment = get_comment_of(article, comment_id)
-    if comment is None or comment.status != CommentStatus.VISIBLE:
-        if (
-            comment is not None
-            and is_waiting(comment)
-            and comment.id in own_comment_ids(article.id)
-        ):
+def archive(
+    article: Article,
+    page: threads.ThreadPage,
+    *,
+    closed: bool,
+    boundary: Comment,
+    focus_id: int | None = None,
+    status: Status | None = None,
+) -> str:
+    """A page of threads of its own (comments/archive.html)."""
+    context = page_context(article, page, focus_id)
+    context["oldest"] = context["oldest"] or boundary
+    context["newest"] = context["newest"] or boundary
+    return render_template(
+        "comments/archive.html", comments_closed=closed, status=status, **context
+    )
+
+
+@bp.get("/kommentare/<int:comment_id>")
+def permalink(comment_id: int):
+    """A comment's own address, for good (whatever its article is called later): the
+    article page while its thread is among the newest, later the page of threads around
+    it; a clear page when it is not visible."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404, _("There is no comment at this address."))
+    article = get_published_article(comment.article.slug)
+    slug = article.slug
+    if comment.status != CommentStatus.VISIBLE:
+        if is_waiting(comment) and comment.id in own_comment_ids(article.id):
             return redirect(url_for("articles.show", slug=slug, _anchor=f"kommentar-{comment_id}"))
         return not_visible(article)
     per_page = current_app.config["COMMENTS_PER_PAGE"]
-    if is_among_newest(article, comment, per_page=per_page):
+    key = threads.key_of(comment)
+    if threads.is_among_newest(article, key, per_page=per_page):
         return article_response(slug)
-    page = comments_around(article, comment, per_page=per_page)
+    # After a reply posted without JavaScript, its thanks; the focus on the comment.
+    status, _focus = flashed_status()
+    page = threads.around(article, key, per_page=per_page)
+    closed = comments_closed(article, all_settings()["close_comments_after_days"])
+    html = archive(
+        article, page, closed=closed, boundary=comment, focus_id=comment.id, status=status
+    )
+    return personal(make_response(html)) if status else html
+
+
+@bp.get("/kommentare/<int:comment_id>/antworten")
+def reply(comment_id: int):
+    """The form to answer a comment: in place under it (htmx), a page of its own without."""
+    parent = db.session.get(Comment, comment_id)
+    if parent is None:
+        abort(404, _("There is no comment at this address."))
+    article = get_published_article(parent.article.slug)
+    if parent.status != CommentStatus.VISIBLE:
+        return not_visible(article)
+    if comments_closed(article, all_settings()["close_comments_after_days"]):
+        abort(403, _("Comments on this article are closed."))
+    form = CommentForm(formdata=None).for_reply(parent.id)
+    if is_partial():
+        html = render_template(
+            "comments/_form.html", article=article, form=form, parent=parent, status=None
+        )
+        return vary_on_htmx(make_response(html))
+    return vary_on_htmx(make_response(reply_page(article, parent, form, None)))
+
+
+def reply_page(article: Article, parent: Comment, form: CommentForm, status: Status | None) -> str:
+    """The page to answer a comment without JavaScript: the comment, and the form."""
     return render_template(
-        "comments/archive.html",
+        "comments/reply.html",
         article=article,
-        comments=page.comments,
-        has_older=page.has_older,
-        has_newer=page.has_newer,
-        oldest=page.comments[0],
-        newest=page.comments[-1],
-        focus_id=comment.id,
+        parent=parent,
+        node=threads.Node(parent),
+        form=form.for_reply(parent.id),
+        status=status,
     )
 
 
@@ -352,3 +447,132 @@ def not_visible(article: Article):
         ),
     )
     return html, 404
+
+
+# --- an author changes their mind --------------------------------------------------------------
+
+
+def own_comment(comment_id: int) -> tuple[Comment, Article]:
+    """A comment this browser wrote and may still change (ZIRKEL_EDIT_MINUTES), with its
+    article; 404 if there is none, 403 for anyone else or after the time is up."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status == CommentStatus.DELETED:
+        abort(404, _("There is no comment at this address."))
+    article = get_published_article(comment.article.slug)
+    if not is_own(comment):
+        abort(403, _("Only its author can change a comment, from the browser it was written in."))
+    if utcnow() > comment.created_at + edit_window():
+        minutes = current_app.config["EDIT_MINUTES"]
+        abort(
+            403,
+            ngettext(
+                "A comment can be changed for %(num)d minute after writing it; that time is up.",
+                "A comment can be changed for %(num)d minutes after writing it; that time is up.",
+                minutes,
+            ),
+        )
+    return comment, article
+
+
+@bp.route("/kommentare/<int:comment_id>/bearbeiten", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own session-less token, see token.py
+def edit(comment_id: int):
+    """An author changes their comment: in place with htmx, a page of its own without."""
+    if request.method == "POST" and is_cross_site():
+        abort(403, _("Comments can only be sent from this website."))
+    comment, article = own_comment(comment_id)
+    if request.method == "GET":
+        form = EditCommentForm(formdata=None, data={"name": comment.name, "text": comment.text})
+        return vary_on_htmx(make_response(edit_answer(article, comment, form.for_edit(comment.id))))
+    form = EditCommentForm().for_edit(comment.id)
+    if not form.validate():
+        if form.token_expired():
+            form.csrf_token.errors = []
+            message = _("The form had expired. It has been renewed: please send it again.")
+            return edit_answer(article, comment, form, Status(message, "error", focus=True)), 400
+        return edit_answer(article, comment, form, Status(form.summary(), "invalid")), 422
+    verdict = judge(
+        text=form.text.data,
+        honeypot="",
+        issued_at=None,
+        name=form.name.data,
+        email=comment.email,
+    )
+    with writing():
+        comment = db.session.get(Comment, comment_id)
+        edit_comment(comment, name=form.name.data, email=comment.email, text=form.text.data)
+        if verdict.status != CommentStatus.VISIBLE and comment.status == CommentStatus.VISIBLE:
+            # Changed into something the guard holds: a moderator looks at it first.
+            comment.reasons = json.dumps(verdict.reasons, ensure_ascii=False)
+            set_status(comment, CommentStatus.PENDING)
+    held = comment.status != CommentStatus.VISIBLE
+    message = (
+        _("Your changes will be published after review.")
+        if held
+        else _("Your changes have been saved.")
+    )
+    return changed(article, comment, Status(message, "held" if held else "success"))
+
+
+def edit_answer(
+    article: Article, comment: Comment, form: EditCommentForm, status: Status | None = None
+) -> str:
+    """The form to change a comment: in place of it for htmx, a page of its own without."""
+    context = {
+        "article": article,
+        "comment": comment,
+        "form": form,
+        "status": status,
+        "until": comment.created_at + edit_window(),
+    }
+    if is_htmx():
+        return render_template("comments/_edit_form.html", **context)
+    return render_template("comments/edit.html", **context)
+
+
+@bp.route("/kommentare/<int:comment_id>/loeschen", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own session-less token, see token.py
+def delete(comment_id: int):
+    """An author deletes their comment: asked first without JavaScript (htmx asks in the
+    browser). With replies, "Dieser Kommentar wurde gelöscht." keeps the thread readable."""
+    if request.method == "POST" and is_cross_site():
+        abort(403, _("Comments can only be sent from this website."))
+    comment, article = own_comment(comment_id)
+    form = TokenForm()
+    if request.method == "GET" or not form.validate():
+        status = Status(_("The form had expired. Please confirm again."), "error", focus=True)
+        html = render_template(
+            "comments/delete.html",
+            article=article,
+            comment=comment,
+            form=form,
+            status=status if request.method == "POST" else None,
+        )
+        return html, (400 if request.method == "POST" else 200)
+    with writing():
+        set_status(db.session.get(Comment, comment_id), CommentStatus.DELETED)
+    return changed(article, None, Status(_("Your comment has been deleted."), "success"))
+
+
+def changed(article: Article, comment: Comment | None, status: Status):
+    """After an author changed or deleted their comment: htmx gets the discussion the
+    reader has open, out of band; without JavaScript, 303 to the comment or the article."""
+    if not is_htmx():
+        leave_for_next_page(status, focus_id=comment.id if comment else None)
+        if comment is not None:
+            target = url_for("comments.permalink", comment_id=comment.id)
+            return redirect(f"{target}#kommentar-{comment.id}", 303)
+        return redirect(url_for("articles.show", slug=article.slug, _anchor="kommentare"), 303)
+    # Its count and version moved with the change (read before it).
+    db.session.refresh(article, ["comment_count", "comment_version"])
+    html = render_template(
+        "comments/_post_response.html",
+        empty_form=None,
+        status=Status(status.message, status.kind, focus=comment is None),
+        **discussion(
+            article,
+            since=get_comment_of(article, request.form.get("seit", type=int)),
+            focus_id=comment.id if comment else None,
+        ),
+    )
+    return html, {"HX-Reswap": "none"}

@@ -56,6 +56,7 @@ from sqlalchemy import func, select, update
 
 from ..comments.forms import is_blank
 from ..comments.service import EMAIL_MAX, NAME_MAX, TEXT_MAX
+from ..comments.threads import rethread
 from ..editorial.forms import SLUG
 from ..extensions import db
 from ..models import Article, ArticleSlug, Comment, CommentStatus, utcnow
@@ -271,13 +272,17 @@ def add_old_slug(article: Article, slug: str, report: Report) -> None:
         report.add("old slugs created")
 
 
-def refresh_comment_counts(article_ids: Collection[int]) -> None:
-    """Recount the visible comments of articles that got comments, and raise their version.
+def refresh_discussions(article_ids: Collection[int]) -> None:
+    """After comments came in: set their threads from their parent links (replies are
+    linked once every comment has an id), recount the visible comments of those articles,
+    and raise their version.
 
     The same rule as comments.service: `comment_count` is the number of visible comments,
     `comment_version` and `comments_changed_at` move with every change, so cached pages
     and ETags notice the import; `updated_at` stays, as comments are no edit.
     """
+    db.session.flush()
+    rethread(article_ids)
     articles = Article.__table__
     comments = Comment.__table__
     visible = (

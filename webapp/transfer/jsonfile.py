@@ -70,7 +70,7 @@ from .common import (
     comment_fields,
     has_controls,
     iso_utc,
-    refresh_comment_counts,
+    refresh_discussions,
     status_counts,
     utc_naive,
 )
@@ -283,7 +283,7 @@ class JsonImporter:
             self._import_article(record)
         self._import_comments(records(self.data, "comments"))
         self._import_settings()
-        refresh_comment_counts(self._commented)
+        refresh_discussions(self._commented)
 
     def _import_photo(self, record: Record) -> None:
         key = record.text("key")

@@ -65,7 +65,7 @@ from .common import (
     clean_text,
     comment_fields,
     one_line,
-    refresh_comment_counts,
+    refresh_discussions,
     status_counts,
 )
 
@@ -282,7 +282,7 @@ class Importer:
 
     def finish(self) -> None:
         """Bring the comment counters of every article that got comments up to date."""
-        refresh_comment_counts(self._commented)
+        refresh_discussions(self._commented)
 
     def _author(self, login: str, display_name: str) -> Author:
         if login in self._authors:

@@ -13,6 +13,7 @@ from sqlalchemy import event
 import databases as databases_module
 import servers
 from apps import make_app
+from mailserver import MailServer
 from webapp.database import POSTGRES_LOCK_STATEMENTS
 from webapp.extensions import db
 from webapp.mail import stop_sender
@@ -113,3 +114,15 @@ def run_gunicorn(databases):
                 databases.drop(url)
 
     return run
+
+
+@pytest.fixture
+def smtp(app):
+    """A running mail server (tests/mailserver.py), and the app configured to send through it."""
+    server = MailServer()
+    server.start()
+    app.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TIMEOUT=2, MAIL_RETRY_SECONDS=60
+    )
+    yield server
+    server.stop()

@@ -6,9 +6,9 @@ import io
 from datetime import timedelta
 
 import pytest
-from editorial_helpers import login, make_user, session_token
 from sqlalchemy import func, select
 
+from editorial_helpers import login, make_user, session_token
 from factories import make_article, make_author, photo_bytes
 from helpers import soup
 from webapp.extensions import db

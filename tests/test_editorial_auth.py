@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from editorial_helpers import PASSWORD, login, make_user, session_token
 from sqlalchemy import select
 
+from editorial_helpers import PASSWORD, login, make_user, session_token
 from helpers import soup
 from webapp.editorial.auth import MAX_FAILURES_PER_ACCOUNT
 from webapp.extensions import db

@@ -9,8 +9,10 @@ from sqlalchemy import select, update
 
 from factories import make_article, make_comment
 from helpers import HTMX, csrf_token, post_comment, soup, textarea_value
+from webapp.comments.service import set_status
+from webapp.database import writing
 from webapp.extensions import db
-from webapp.models import Article, Comment, utcnow
+from webapp.models import Article, Comment, Subscription, utcnow
 from webapp.site_settings import set_setting
 
 HELD = "Vielen Dank! Ihr Kommentar wird nach Prüfung freigeschaltet."
@@ -103,15 +105,37 @@ def test_a_forged_cookie_shows_nobody_elses_held_comment(client, app, article):
         assert "Fremd und wartend" not in page
 
 
-def test_first_comment_of_an_unknown_address_is_held_later_ones_not(client, article):
-    configure(moderation="first")
-    post_comment(client, article, email="neu@example.org")
-    make_comment(article, email="bekannt@example.org")
-    post_comment(client, article, email="bekannt@example.org", text="Wieder da")
+def status_of(text: str) -> str:
+    return db.session.scalar(select(Comment.status).where(Comment.text == text))
 
-    statuses = dict(db.session.execute(select(Comment.email, Comment.status)).all())
-    assert statuses["neu@example.org"] == "pending"
-    assert db.session.scalar(select(Comment.status).where(Comment.text == "Wieder da")) == "visible"
+
+def test_first_comment_mode_trusts_proof_not_a_typed_address(client, app, article):
+    """testTypedAddressDoesNotBorrowTrust: knowing a regular's address is not enough."""
+    configure(moderation="first")
+    regular = make_comment(article, email="bekannt@example.org")
+    assert regular.status == "visible"
+
+    post_comment(app.test_client(), article, email="bekannt@example.org", text="Ausgeliehen")
+    assert status_of("Ausgeliehen") == "pending"
+
+    # The browser that wrote an approved comment is trusted (its signed cookie).
+    reader = app.test_client()
+    post_comment(reader, article, email="neu@example.org", text="Erster Versuch")
+    assert status_of("Erster Versuch") == "pending"
+    with writing():
+        set_status(
+            db.session.scalar(select(Comment).where(Comment.text == "Erster Versuch")), "visible"
+        )
+    post_comment(reader, article, email="neu@example.org", text="Wieder da")
+    assert status_of("Wieder da") == "visible"
+
+    # So is an address its owner confirmed (mail about replies, double opt-in).
+    db.session.add(
+        Subscription(comment_id=regular.id, email="bekannt@example.org", confirmed_at=utcnow())
+    )
+    db.session.commit()
+    post_comment(app.test_client(), article, email="bekannt@example.org", text="Bestätigt")
+    assert status_of("Bestätigt") == "visible"
 
 
 def test_an_article_with_comments_closed_shows_no_form_and_stores_nothing(client, app):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from editorial_helpers import login, make_user
 from sqlalchemy import select
 
+from editorial_helpers import login, make_user
 from factories import make_article, make_comment
 from helpers import HTMX, csrf_token, post_comment, soup, textarea_value
 from webapp.comments.service import set_status

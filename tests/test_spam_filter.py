@@ -364,9 +364,7 @@ def test_the_queue_shows_the_filters_reason(client, article, moderator, reader):
     assert REASON.fullmatch(reasons)
 
 
-def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(
-    client, article, moderator, reader
-):
+def test_marked_as_spam_in_the_queue_a_similar_comment_is_held(client, article, moderator, reader):
     post_comment(reader, article, name="Harald", email="harald@example.org", text=NOTICE)
     assert stored(NOTICE).status == "visible", "the starter corpus alone lets it through"
     before = spamfilter.site_filter().probability("Gerd", "gerd@example.net", SIMILAR)

@@ -145,7 +145,6 @@ def test_flood_control_counts_networks_and_ignores_forged_forwarding(app, client
 
 def test_moderators_see_why_a_comment_was_held(app, client, article):
     from editorial_helpers import login, make_user
-
     from webapp.models import Role
 
     app.config["MAX_LINKS"] = 0

@@ -14,9 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from editorial_helpers import login, make_user
 from sqlalchemy import select
 
+from editorial_helpers import login, make_user
 from export_files import article, author, comment, export_file, import_json
 from factories import make_article, make_comment
 from helpers import HTMX, assert_shown_as_typed, post_comment, soup

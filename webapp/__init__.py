@@ -99,6 +99,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .articles import views as articles
     from .comments import items as comment_items
+    from .comments import subscription_views  # noqa: F401 - adds its routes to comments.bp
     from .comments import views as comments
     from .editorial import auth
     from .editorial import views as editorial

@@ -59,6 +59,11 @@ def time_of_day(value: datetime) -> str:
     return format_time(value, "short")
 
 
+def quote_lines(text: str) -> str:
+    """A text quoted for a plain-text mail: every line after "> "."""
+    return "\n".join(f"> {line}" for line in text.split("\n"))
+
+
 def excerpt(text: str, limit: int = 200) -> str:
     """The text, or its start cut at a word boundary with '…' if longer than limit."""
     text = " ".join(text.split())
@@ -84,6 +89,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_and_time)
     app.add_template_filter(time_of_day)
+    app.add_template_filter(quote_lines)
     app.add_template_filter(excerpt)
     app.add_template_filter(about_heading)
     app.add_template_filter(comment_text)

@@ -174,6 +174,25 @@ class Comment(db.Model):
         return json.loads(self.reasons) if self.reasons else []
 
 
+class Subscription(db.Model):
+    """A reader asked for mail about a comment of theirs (replies; its approval), and
+    confirmed it, or not yet (double opt-in: nothing else is sent before). See
+    comments/subscriptions.py."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the confirmation mail was put into the outbox (none within RESEND_PAUSE again).
+    asked_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+
+    comment: Mapped[Comment] = relationship()
+
+
 class SpamToken(db.Model):
     """What the spam filter learned from moderators: in how many comments marked as spam
     and how many approved a token appeared (comments/spamfilter.py). One row, the token

@@ -4,17 +4,19 @@ comments, refusals, messages and layout, in Chromium with JavaScript on and off.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from editorial_helpers import PASSWORD, make_user
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from apps import make_app
+from editorial_helpers import PASSWORD, make_user
 from factories import make_article, make_author, make_comment
+from mailserver import MailServer
 from webapp.extensions import db
 from webapp.models import Article, Comment, Role, utcnow
 from webapp.site_settings import set_setting
@@ -318,6 +320,71 @@ def test_without_javascript_a_reply_is_a_page_and_lands_nested(new_page, server,
     expect(nested.locator(".comment-text")).to_have_text("Klassisch geantwortet")
     expect(nested).to_be_focused()
     expect(page.locator("#kommentar-status")).to_contain_text(THANKS)
+
+
+# --- mail about replies ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["JavaScript", "no JavaScript"])
+def test_a_reader_opts_in_confirms_and_gets_one_mail_per_reply_even_after_a_mail_outage(
+    new_page, run_gunicorn, tmp_path, javascript
+):
+    """The whole way, as a reader goes it: tick the box, confirm from the mail, get exactly
+    one mail when someone replies, also when the mail server was down at the time."""
+    smtp = MailServer()
+    smtp.start()
+    try:
+        with run_gunicorn(
+            tmp_path,
+            ZIRKEL_SMTP_HOST="127.0.0.1",
+            ZIRKEL_SMTP_PORT=str(smtp.port),
+            ZIRKEL_MAIL_RETRY_SECONDS="1",
+        ) as live:
+            reader = new_page(java_script_enabled=javascript)
+            reader.goto(live.url + "/")
+            reader.locator(".card-title a").first.click()
+            article = reader.url
+            reader.get_by_label("Bei Antworten per E-Mail benachrichtigen").check()
+            write(reader, "Abonnentin", "Sagt mir Bescheid!", email="abo@example.org")
+            [confirmation] = wait_for_mails(smtp, 1)
+            [link] = re.findall(
+                r"http\S+/benachrichtigungen/bestaetigen/\S+", body_of(confirmation)
+            )
+            reader.goto(live.url + "/" + link.split("/", 3)[3])
+            reader.get_by_role("button", name="Ja, bei Antworten eine E-Mail schicken").click()
+            expect(reader.get_by_role("status")).to_contain_text("Bestätigt")
+
+            smtp.stop()  # the mail server is down when the reply comes
+            other = new_page(java_script_enabled=javascript)
+            other.goto(article)
+            mine = other.locator(".comment", has_text="Sagt mir Bescheid!")
+            mine.get_by_role("link", name="Antworten").click()
+            form = other.locator(".reply-form")
+            form.get_by_label("Name", exact=True).fill("Antwortender")
+            form.get_by_label("E-Mail", exact=True).fill("antwort@example.org")
+            form.get_by_label("Kommentar", exact=True).fill("Hier ist Bescheid.")
+            form.get_by_role("button", name="Antwort abschicken").click()
+            expect(other.locator(".comment-text", has_text="Hier ist Bescheid.")).to_be_visible()
+            time.sleep(1.5)  # at least one attempt fails meanwhile
+            smtp.start()
+
+            mails = wait_for_mails(smtp, 2)
+            time.sleep(2)  # and nothing comes twice
+            assert len(smtp.messages()) == 2
+            assert "Hier ist Bescheid." in body_of(mails[1])
+    finally:
+        smtp.stop()
+
+
+def wait_for_mails(smtp: MailServer, count: int) -> list:
+    deadline = time.monotonic() + 20
+    while len(smtp.messages()) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return smtp.messages()
+
+
+def body_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
 
 
 # --- changing one's mind -------------------------------------------------------------------------

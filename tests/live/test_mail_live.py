@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 from test_concurrency import Client
-from test_mail_outbox import MailServer
+
+from mailserver import MailServer
 
 pytestmark = pytest.mark.live
 

@@ -9,7 +9,7 @@ from flask import request
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, StringField, TextAreaField
 from wtforms.validators import Email, StopValidation
 
 from .service import EMAIL_MAX, NAME_MAX, TEXT_MAX
@@ -141,6 +141,12 @@ class CommentForm(FlaskForm):
         render_kw={"rows": 6},
     )
 
+    # Opt-in, unticked: mail about replies, after a confirmation (comments/subscriptions.py).
+    notify = BooleanField(
+        _l("Notify me of replies by e-mail"),
+        description=_l("You will first get a mail to confirm this; you can stop it any time."),
+    )
+
     # The honeypot: hidden from people and assistive technology; bots fill it in.
     homepage = StringField(_l("Homepage"), render_kw={"tabindex": "-1", "autocomplete": "off"})
 
@@ -182,6 +188,7 @@ class EditCommentForm(CommentForm):
 
     email = None
     homepage = None
+    notify = None
 
     def for_edit(self, comment_id: int) -> EditCommentForm:
         """The form in place of a comment, under its own ids."""

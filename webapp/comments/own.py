@@ -48,6 +48,11 @@ def own_comment_ids(article_id: int) -> list[int]:
     return [comment for article, comment in _pairs() if article == article_id]
 
 
+def all_own_comment_ids() -> list[int]:
+    """Every comment this browser posted (as far as it remembers), under any article."""
+    return [comment for _article, comment in _pairs()]
+
+
 def is_own(comment: Comment) -> bool:
     """Whether this browser posted that comment (its cookie names it)."""
     return (comment.article_id, comment.id) in _pairs()

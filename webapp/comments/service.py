@@ -7,12 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..database import writing
 from ..extensions import db
-from ..models import Article, Comment, CommentStatus, utcnow
+from ..models import Article, Comment, CommentStatus, Subscription, utcnow
 from ..site_settings import Moderation
 from .guard import fingerprint
 
@@ -96,15 +96,27 @@ def comments_closed(article: Article, close_after_days: int) -> bool:
     return False
 
 
-def status_for_new_comment(email: str, moderation: str) -> CommentStatus:
-    """Visible at once, or held for moderation, as the site's moderation setting says."""
+def status_for_new_comment(
+    email: str, moderation: str, own_ids: Sequence[int] = ()
+) -> CommentStatus:
+    """Visible at once, or held for moderation, as the site's moderation setting says.
+
+    "The first comment of an unknown address" trusts a reader who proves an approved comment
+    is theirs: by the signed cookie of the browser that wrote it (`own_ids`), or by an
+    address they confirmed (a confirmed subscription). A typed address alone proves nothing,
+    as anyone who knows a regular's address could type it (one query).
+    """
     if moderation == Moderation.ALL:
         return CommentStatus.PENDING
     if moderation == Moderation.FIRST:
+        confirmed = exists().where(
+            Subscription.email == email, Subscription.confirmed_at.is_not(None)
+        )
+        proof = and_(Comment.email == email, confirmed)
+        if own_ids:
+            proof = or_(Comment.id.in_(own_ids), proof)
         known = db.session.scalar(
-            select(Comment.id)
-            .where(Comment.email == email, Comment.status == CommentStatus.VISIBLE)
-            .limit(1)
+            select(Comment.id).where(Comment.status == CommentStatus.VISIBLE, proof).limit(1)
         )
         return CommentStatus.VISIBLE if known is not None else CommentStatus.PENDING
     return CommentStatus.VISIBLE

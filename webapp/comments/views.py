@@ -49,10 +49,10 @@ from ..messages import Status
 from ..models import Article, Comment, CommentStatus, utcnow
 from ..notifications import notify_moderators
 from ..site_settings import all_settings
-from . import threads
+from . import subscriptions, threads
 from .forms import CommentForm, EditCommentForm, TokenForm
 from .guard import fingerprint, judge, rate_limits
-from .own import is_own, own_comment_ids, remember
+from .own import all_own_comment_ids, is_own, own_comment_ids, remember
 from .service import (
     DuplicateComment,
     TooManyComments,
@@ -117,7 +117,9 @@ def create(slug: str):
         )
         reasons, status = verdict.reasons, verdict.status
         if status == CommentStatus.VISIBLE:
-            status = status_for_new_comment(form.email.data, settings["moderation"])
+            status = status_for_new_comment(
+                form.email.data, settings["moderation"], own_ids=all_own_comment_ids()
+            )
     try:
         comment = add_comment(
             article,
@@ -129,7 +131,7 @@ def create(slug: str):
             fingerprint=fingerprint(article.id, form.text.data),
             reasons=reasons,
             limits=rate_limits(current_app.config["RATELIMIT"]),
-            on_stored=lambda stored: notify_moderators(article, stored, settings),
+            on_stored=lambda stored: comment_stored(article, stored, form, settings),
             parent=parent,
             user_id=user_id,
         )
@@ -146,6 +148,17 @@ def create(slug: str):
             raise
         return refuse(article, form, 503, describe(DatabaseBusy())[1], retry_after=RETRY_AFTER)
     return posted(article, comment)
+
+
+def comment_stored(article: Article, comment: Comment, form: CommentForm, settings: dict) -> None:
+    """Mail that belongs to a comment just stored, inside its transaction: to the
+    moderators, the reader's confirmation if they ticked the box, and to whoever asked for
+    mail about the comment it answers."""
+    notify_moderators(article, comment, settings)
+    if form.notify.data:
+        subscriptions.subscribe(article, comment)
+    if comment.status == CommentStatus.VISIBLE:
+        subscriptions.comment_became_visible(article, comment, approved=False)
 
 
 def posted(article: Article, comment: Comment):

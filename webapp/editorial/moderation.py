@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from wtforms.validators import Optional
 
-from ..comments import service, spamfilter
+from ..comments import service, spamfilter, subscriptions
 from ..comments.forms import CommentForm, Filled
 from ..database import writing
 from ..extensions import csrf, db
@@ -189,6 +189,12 @@ def change_status(comment: Comment, action: str, *, via: str = "", **who: Any) -
         return False
     before = snapshot(comment)
     service.set_status(comment, status)
+    if status == CommentStatus.VISIBLE:
+        # A reply now visible goes to whoever asked for mail about its comment; an approved
+        # comment's author hears so, if they asked.
+        subscriptions.comment_became_visible(
+            comment.article, comment, approved=before["status"] != CommentStatus.DELETED
+        )
     teach_filter(comment, action, was=before["status"])
     record(f"{via}_{audit_action}" if via else audit_action, comment, before, **who)
     return True
@@ -466,6 +472,8 @@ def bulk_moderate():
 
 class ModerationCommentForm(CommentForm):
     """The public form's fields and rules, with the editorial area's session CSRF token."""
+
+    notify = None  # a reader's own choice, not a moderator's
 
     class Meta:
         # CommentForm uses a session-less token for readers; moderators have a session.

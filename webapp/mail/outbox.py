@@ -22,6 +22,9 @@ from .models import MailStatus, OutboxMail
 KINDS = {
     "moderation": _l("Notification to moderators"),
     "test": _l("Test mail"),
+    "subscription": _l("Confirmation of reply notifications"),
+    "reply": _l("Reply to a reader's comment"),
+    "approved": _l("A reader's comment approved"),
 }
 # Headers a caller may add; everything else a mail carries is set by build_message().
 EXTRA_HEADERS = frozenset(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bs4 import BeautifulSoup, Tag
 
 from webapp.models import Article
-from webapp.text import collapse_blank_lines
 
 HTMX = {"HX-Request": "true"}
 WEB_ADDRESS = re.compile(r"https?://\S+\Z", re.IGNORECASE)
@@ -55,23 +55,36 @@ def post_from(client, article: Article, page: BeautifulSoup, **fields):
     return client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX)
 
 
-def assert_shown_as_typed(page: BeautifulSoup, comment) -> None:
-    """The comment's item shows its name and text exactly as stored, as text (runs of
-    blank lines shown as one paragraph break).
+# What a comment's small Markdown may make of what a reader typed (webapp/text.py).
+COMMENT_TAGS = {"p", "br", "em", "strong", "blockquote", "ul", "ol", "li", "code", "a"}
 
-    No element is made of what was typed, except a link for each web address in the
-    text: to exactly that address, http(s) only, marked nofollow ugc.
+
+def letters(text: str) -> str:
+    """The letters of a text, in order: what Markdown never adds, drops or changes."""
+    return "".join(ch for ch in text if unicodedata.category(ch).startswith("L"))
+
+
+def assert_shown_as_typed(page: BeautifulSoup, comment) -> None:
+    """The comment's item shows its name exactly as stored, as text, and its text as the
+    small Markdown makes it: every letter typed, in order, and nothing else; no element but
+    the Markdown's few, no attribute but a link's address (exactly the address typed, http(s)
+    only, nofollow ugc) and a list's start.
     """
     item = page.find("li", id=f"kommentar-{comment.id}")
     assert item is not None, "the comment is not on the page"
     author = item.find("span", class_="comment-author")
     text = item.find("div", class_="comment-text")
     assert author.get_text() == comment.name
-    assert text.get_text() == collapse_blank_lines(comment.text)
     assert not any(isinstance(child, Tag) for child in author.children)
-    for child in text.children:
-        if isinstance(child, Tag):
-            assert child.name == "a" and set(child.attrs) == {"href", "rel"}, child
-            assert child["href"] == child.get_text() and WEB_ADDRESS.match(child["href"])
-            assert child["rel"] == ["nofollow", "ugc", "noopener"]
-            assert not any(isinstance(inner, Tag) for inner in child.children)
+    assert letters(text.get_text()) == letters(comment.text)
+    for element in text.find_all(True):
+        assert element.name in COMMENT_TAGS, element
+        if element.name == "a":
+            assert set(element.attrs) == {"href", "rel"}, element
+            assert element["href"] == element.get_text() and WEB_ADDRESS.match(element["href"])
+            assert element["rel"] == ["nofollow", "ugc", "noopener"]
+            assert not element.find(True)
+        elif element.name == "ol":
+            assert set(element.attrs) <= {"start"}, element
+        else:
+            assert not element.attrs, element

@@ -595,3 +595,33 @@ def test_web_addresses_in_a_comment_are_links_and_nothing_else_is(app, client, a
     assert all(a.get_text() == a["href"] for a in links)
     assert shown.get_text() == text  # the rest is text, as typed
     assert page.find(attrs={"onmouseover": True}) is None
+
+
+# --- preview ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain form"])
+def test_preview_shows_the_comment_as_it_will_be_published_and_stores_nothing(
+    client, article, htmx
+):
+    response = post_comment(client, article, htmx=htmx, text="Mit *Betonung*", vorschau="1")
+
+    assert response.status_code == 200
+    assert stored_comments() == []
+    page = soup(response)
+    assert (page.find("html") is None) == htmx
+    form = page.find("form", id="kommentar-formular")
+    preview = form.find(class_="preview-box")
+    assert preview.find(class_="comment-author").get_text() == "Erika Muster"
+    assert str(preview.find(class_="comment-text").find("em")) == "<em>Betonung</em>"
+    assert preview.find("h4").has_attr("autofocus")
+    assert textarea_value(form.find("textarea", {"name": "text"})) == "Mit *Betonung*"
+    # Sent for real afterwards, it is stored once.
+    assert post_comment(client, article, text="Mit *Betonung*").status_code == 200
+    assert len(stored_comments()) == 1
+
+
+def test_an_invalid_preview_shows_the_errors_not_a_preview(client, article):
+    response = post_comment(client, article, name="", vorschau="1")
+    assert response.status_code == 422
+    assert soup(response).find(class_="preview-box") is None

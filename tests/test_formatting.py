@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from webapp.formatting import comment_count, date_and_time, excerpt, long_date, wait_time
-from webapp.text import collapse_blank_lines
+from webapp.text import comment_html
 
 
 @pytest.fixture
@@ -72,12 +72,27 @@ def test_waiting_times_in_human_units(request_context, seconds, said):
 @pytest.mark.parametrize(
     ("typed", "shown"),
     [
-        ("Eins\nZwei", "Eins\nZwei"),
-        ("Eins\n\nZwei", "Eins\n\nZwei"),
-        ("Eins\n\n\n\n\nZwei", "Eins\n\nZwei"),
-        ("Eins\n  \n\t\n \nZwei\n\n\nDrei", "Eins\n\nZwei\n\nDrei"),
-        ("Eins  \nZwei", "Eins  \nZwei"),
+        ("Eins\nZwei", "<p>Eins\nZwei</p>"),
+        ("Eins\n\n\n\n\nZwei", "<p>Eins</p>\n<p>Zwei</p>"),
+        ("*kursiv* und **fett**", "<p><em>kursiv</em> und <strong>fett</strong></p>"),
+        (
+            "> zitiert\n\n- eins\n- zwei",
+            (
+                "<blockquote>\n<p>zitiert</p>\n</blockquote>\n<ul>\n<li>eins</li>\n<li>zwei</li>\n</ul>"
+            ),
+        ),
+        ("`code` und \\*Sternchen\\*", "<p><code>code</code> und *Sternchen*</p>"),
+        # What the small Markdown leaves alone: shown as typed.
+        ("# Kein Titel", "<p># Kein Titel</p>"),
+        (
+            "![Bild](https://x.example/b.png)",
+            (
+                '<p>![Bild](<a href="https://x.example/b.png" rel="nofollow ugc noopener">'
+                "https://x.example/b.png</a>)</p>"
+            ),
+        ),
+        ("<b>fett?</b> &copy;", "<p>&lt;b&gt;fett?&lt;/b&gt; &amp;copy;</p>"),
     ],
 )
-def test_runs_of_blank_lines_are_one_paragraph_break(typed, shown):
-    assert collapse_blank_lines(typed) == shown
+def test_comments_are_a_small_markdown(typed, shown):
+    assert str(comment_html(typed)) == shown

@@ -202,3 +202,13 @@ def test_deleting_needs_the_form_token_and_this_site(client, article):
     )
     assert response.status_code == 403
     assert stored("Mein erster Gedanke").status == CommentStatus.VISIBLE
+
+
+def test_an_edit_can_be_previewed_and_changes_nothing_until_saved(client, article):
+    comment = written(client, article)
+    response = edit(client, comment.id, text="Jetzt *anders*", vorschau="1")
+
+    assert response.status_code == 200
+    form = soup(response).find("form", id=f"bearbeiten-{comment.id}")
+    assert form.select_one(".preview-box em").get_text() == "anders"
+    assert stored("Mein erster Gedanke") is not None

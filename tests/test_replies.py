@@ -269,3 +269,16 @@ def test_a_reply_tab_sees_the_whole_discussion_as_after_any_post(client, article
     page = soup(client.post(f"/artikel/{article.slug}/kommentare", data=data, headers=HTMX))
     texts = [t.get_text() for t in page.select("#kommentar-liste .comment-text")]
     assert texts == ["Frage", "Meine Antwort", "Inzwischen geschrieben"]
+
+
+def test_a_reply_can_be_previewed_under_its_comment(client, article):
+    parent = make_comment(article)
+    response = reply(
+        client, article, parent.id, text="> zitiert\n\nund **geantwortet**", vorschau="1"
+    )
+
+    assert response.status_code == 200
+    form = soup(response).find("form", id=f"antwort-formular-{parent.id}")
+    assert form.select_one(".preview-box blockquote").get_text(strip=True) == "zitiert"
+    assert form.select_one(".preview-box strong").get_text() == "geantwortet"
+    assert stored("> zitiert\n\nund **geantwortet**") is None

@@ -155,14 +155,17 @@ def render_article(
     closed: bool | None = None,
     own: Own | None = None,
     focus_id: int | None = None,
+    preview: dict | None = None,
 ) -> str:
-    """The whole article page; the comment views render it too when JavaScript is off."""
+    """The whole article page; the comment views render it too when JavaScript is off
+    (`preview`: the comment as "Vorschau" shows it, in the form)."""
     if status is None and form is not None and form.errors:
         status = Status(form.summary(), "invalid")
     return render_template(
         "articles/article.html",
         form=form or CommentForm(formdata=None),
         status=status,
+        preview=preview,
         **discussion(article, closed=closed, own=own, focus_id=focus_id),
     )
 

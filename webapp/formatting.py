@@ -16,7 +16,7 @@ from flask_babel import (
 )
 
 from .models import AboutHeading
-from .text import comment_text
+from .text import comment_html
 
 
 def comment_count(n: int) -> str:
@@ -92,4 +92,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(quote_lines)
     app.add_template_filter(excerpt)
     app.add_template_filter(about_heading)
-    app.add_template_filter(comment_text)
+    app.add_template_filter(comment_html, "comment_text")

@@ -123,9 +123,7 @@ class Comment(db.Model):
         # The article page lists visible comments of one article, oldest first.
         Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
         # … a page of threads at a time: the newest threads that have a visible comment.
-        Index(
-            "ix_comment_article_status_thread", "article_id", "status", "thread_at", "thread_id"
-        ),
+        Index("ix_comment_article_status_thread", "article_id", "status", "thread_at", "thread_id"),
         # Flood control counts a network's recent comments; duplicates are found by hash.
         Index("ix_comment_network_created", "network", "created_at"),
         Index("ix_comment_fingerprint", "fingerprint"),

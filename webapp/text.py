@@ -1,5 +1,5 @@
-"""Text that editors write: Markdown to safe HTML, and slugs from titles. Comments'
-web addresses as links."""
+"""Text that editors and readers write: Markdown to safe HTML (the editors' and the
+readers' smaller kind), and slugs from titles."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import re
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
+from markdown_it.rules_inline import StateInline
+from markupsafe import Markup
 from slugify import slugify
 
 # CommonMark with tables and strikethrough; raw HTML passes Markdown and is then
@@ -57,46 +58,65 @@ def make_slug(text: str, max_length: int = 80) -> str:
     return slugify(text, replacements=_GERMAN, max_length=max_length, word_boundary=True)
 
 
+# --- what readers write ----------------------------------------------------------------------
+#
+# A comment is Markdown of a small kind: paragraphs and line breaks as typed, *emphasis*,
+# **strong**, > quotes, lists, `code`, and its http(s) addresses as links. Nothing else:
+# no headings, images, tables or Markdown links, no raw HTML (shown as typed), no HTML
+# entities (an "&copy;" stays what was typed). The result passes an nh3 allowlist all the
+# same, so a mistake here cannot put other markup on a page.
+
+COMMENT_TAGS = {"p", "br", "em", "strong", "blockquote", "ul", "ol", "li", "code", "a"}
+# Readers' links count for nothing with search engines and give the target no window.opener.
+COMMENT_LINK_REL = "nofollow ugc noopener"
+
 # A web address in a comment: http(s) only, up to white space, quotes or angle brackets.
 _WEB_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
-_TRAILING = ".,;:!?'\")]}»«“”„‚‘’…"
-# Readers' links count for nothing with search engines and give the target no window.opener.
-COMMENT_LINK = Markup('<a href="{href}" rel="nofollow ugc noopener">{text}</a>')
+_TRAILING = ".,;:!?'\")]}»«“”„‚‘’…*_"
+# The scheme of an address, at the end of the text before its ":" (not "xhttp").
+_SCHEME = re.compile(r"(?:^|(?<=[^\w]))(https?)$", re.IGNORECASE)
 
 
-# A line break, then blank lines (spaces allowed), then the next line.
-_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+def _web_address(state: StateInline, silent: bool) -> bool:
+    """Inline rule: an http(s) address becomes a link to exactly what was typed. Punctuation
+    that ends a sentence is not part of it; a closing parenthesis is, when the address opened
+    one (Wikipedia's "Bonn_(Begriffsklärung)"). Runs at its ":", as markdown-it's linkify."""
+    pos = state.pos
+    if not state.src.startswith("://", pos) or not (scheme := _SCHEME.search(state.pending)):
+        return False
+    start = pos - len(scheme.group(1))
+    match = _WEB_ADDRESS.match(state.src, start)
+    if match is None:
+        return False
+    address = _without_trailing_punctuation(match.group())
+    if not address.partition("://")[2]:
+        return False  # "https://" and nothing after it
+    if not silent:
+        state.pending = state.pending[: -len(scheme.group(1))]
+        state.push("link_open", "a", 1).attrs = {"href": address}
+        state.push("text", "", 0).content = address
+        state.push("link_close", "a", -1)
+    state.pos = start + len(address)
+    return True
 
 
-def collapse_blank_lines(text: str) -> str:
-    """Runs of blank lines as one: a paragraph break is a paragraph break, however typed."""
-    return _BLANK_LINES.sub("\n\n", text)
+_comment_markdown = MarkdownIt("zero", {"html": False}).enable(
+    ["emphasis", "blockquote", "list", "backticks", "escape", "newline"]
+)
+_comment_markdown.inline.ruler.after("text", "web_address", _web_address)
 
 
-def comment_text(text: str) -> Markup:
-    """A reader's comment as shown: as typed, with runs of blank lines as one paragraph
-    break and http(s) addresses as links; nothing else becomes markup."""
-    return link_web_addresses(collapse_blank_lines(text))
-
-
-def link_web_addresses(text: str) -> Markup:
-    """A reader's plain text, escaped, with its http(s) addresses as links.
-
-    Nothing else becomes markup: what a reader types is text, and a link's address is
-    exactly what was typed (escaped in the attribute as in the text). Punctuation that
-    ends a sentence is not part of the address; a closing parenthesis is, when the
-    address opened one (Wikipedia's "Bonn_(Begriffsklärung)").
-    """
-    parts: list[Markup] = []
-    end = 0
-    for match in _WEB_ADDRESS.finditer(text):
-        address = _without_trailing_punctuation(match.group())
-        if not address.partition("://")[2]:
-            continue  # "https://" and nothing after it
-        parts += [escape(text[end : match.start()]), _link(address)]
-        end = match.start() + len(address)
-    parts.append(escape(text[end:]))
-    return Markup("").join(parts)
+def comment_html(text: str) -> Markup:
+    """A reader's comment as shown (and previewed): the small Markdown above, cleaned."""
+    html = _comment_markdown.render(text)
+    cleaned = nh3.clean(
+        html,
+        tags=COMMENT_TAGS,
+        attributes={"a": {"href"}, "ol": {"start"}},
+        url_schemes={"http", "https"},
+        link_rel=COMMENT_LINK_REL,
+    )
+    return Markup(cleaned.rstrip("\n"))
 
 
 def _without_trailing_punctuation(address: str) -> str:
@@ -105,7 +125,3 @@ def _without_trailing_punctuation(address: str) -> str:
             break
         address = address[:-1]
     return address
-
-
-def _link(address: str) -> Markup:
-    return COMMENT_LINK.format(href=address, text=address)

@@ -3,7 +3,9 @@
 //   of the page it came from (data-meldungen), and the server answers into that region;
 // - a message for what the server cannot answer itself (offline, a proxy's error page);
 // - a button that dismisses the message shown;
-// - "Abbrechen" puts a reply form away again (without it, the link leads back to the comment).
+// - "Abbrechen" puts a reply form away again (without it, the link leads back to the comment);
+// - a counter under a comment field that says how many characters are left, before the
+//   server's message would (which stays the truth).
 (function () {
   "use strict";
   // For CSS: what needs JavaScript (the dismiss buttons) shows only where it runs.
@@ -60,6 +62,33 @@
     // 4xx answers carry their own German message and were swapped in already.
     if (event.detail.xhr.status >= 500) { offline(event); }
   });
+  // The counter: characters as the server counts them (code points, line breaks as one).
+  function count(field) {
+    var counter = document.getElementById(field.id + "-zaehler");
+    var left = Number(field.dataset.max) - Array.from(field.value.trim()).length;
+    var words = document.body.dataset;
+    counter.textContent = (left >= 0 ? words.zeichenUebrig : words.zeichenZuViel)
+      .replace("{num}", Math.abs(left).toLocaleString(document.documentElement.lang));
+    counter.classList.toggle("counter-over", left < 0);
+    // Read out only near the limit: not at every key.
+    counter.setAttribute("aria-live", left < 200 ? "polite" : "off");
+  }
+  function addCounters(root) {
+    root.querySelectorAll("textarea[data-max]").forEach(function (field) {
+      if (document.getElementById(field.id + "-zaehler")) { return; }
+      var counter = document.createElement("p");
+      counter.id = field.id + "-zaehler";
+      counter.className = "hint counter";
+      field.after(counter);
+      count(field);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { addCounters(document); });
+  document.addEventListener("htmx:load", function (event) { addCounters(event.detail.elt); });
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-max]")) { count(event.target); }
+  });
+
   document.addEventListener("click", function (event) {
     var cancel = event.target.closest("[data-abbrechen]");
     var form = cancel && cancel.closest(".reply-form, .edit-form");

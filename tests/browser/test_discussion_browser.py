@@ -438,6 +438,50 @@ def test_without_javascript_an_author_edits_and_deletes_on_pages(new_page, serve
     expect(page.locator("#kommentar-anzahl")).to_have_text("0 Kommentare")
 
 
+# --- formatting, preview, counter ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["JavaScript", "no JavaScript"])
+def test_preview_shows_the_formatted_comment_and_stores_nothing(new_page, server, site, javascript):
+    path = site.article()
+    page = new_page(java_script_enabled=javascript)
+    page.goto(server.url + path)
+    page.get_by_label("Name", exact=True).fill("Vorsichtig")
+    page.get_by_label("E-Mail", exact=True).fill("vorsicht@example.org")
+    page.get_by_label("Kommentar", exact=True).fill("Das ist *wichtig*:\n\n- eins\n- zwei")
+    page.get_by_role("button", name="Vorschau").click()
+
+    preview = page.locator(".preview-box")
+    expect(preview.locator("em")).to_have_text("wichtig")
+    expect(preview.locator("li")).to_have_text(["eins", "zwei"])
+    expect(preview.get_by_role("heading")).to_be_focused()
+    expect(page.get_by_label("Kommentar", exact=True)).to_have_value(
+        "Das ist *wichtig*:\n\n- eins\n- zwei"
+    )
+    expect(items(page)).to_have_count(0)
+
+    page.get_by_role("button", name="Kommentar abschicken").click()
+    expect(items(page).locator("em")).to_have_text("wichtig")
+
+
+def test_a_counter_says_how_many_characters_are_left(page, server, site):
+    path = site.article()
+    page.goto(server.url + path)
+    field = page.get_by_label("Kommentar", exact=True)
+    counter = page.locator("#text-zaehler")
+    expect(counter).to_have_text("Noch 5.000 Zeichen")
+    field.fill("ä" * 4990)
+    expect(counter).to_have_text("Noch 10 Zeichen")
+    expect(counter).to_have_attribute("aria-live", "polite")
+    field.fill("x" * 5003)
+    expect(counter).to_have_text("3 Zeichen zu viel")
+    # The server's message stays the truth.
+    page.get_by_label("Name", exact=True).fill("Lang")
+    page.get_by_label("E-Mail", exact=True).fill("lang@example.org")
+    page.get_by_role("button", name="Kommentar abschicken").click()
+    expect(page.locator(".field-error")).to_contain_text("höchstens 5.000 Zeichen")
+
+
 # --- messages help, and never get in the way ----------------------------------------------
 
 
@@ -619,8 +663,8 @@ def test_runs_of_blank_lines_show_as_one_paragraph_break(page, server, site):
     write(page, "Absätze", "Oben\n\n\n\n\n\nUnten")
     text = items(page).locator(".comment-text")
     expect(text).to_contain_text("Unten")
-    # Exactly (Playwright's text assertions fold white space): one blank line, as a reader sees.
-    assert text.evaluate("element => element.textContent") == "Oben\n\nUnten"
+    # Two paragraphs, and between them the space of one paragraph break, as a reader sees.
+    assert text.locator("p").all_inner_texts() == ["Oben", "Unten"]
     line = text.evaluate("element => parseFloat(getComputedStyle(element).lineHeight)")
     assert text.bounding_box()["height"] < 3.5 * line
 
@@ -639,7 +683,7 @@ def test_arabic_and_farsi_read_right_to_left_each_paragraph_its_own_way(page, se
     name = comment.locator(".comment-author")
     assert name.evaluate("element => getComputedStyle(element).direction") == "rtl"
     # Where each line ends: the Arabic one at the right edge, the Turkish one at the left.
-    edges = comment.locator(".comment-text").evaluate(
+    edges = comment.locator(".comment-text p").evaluate(
         """element => {
             const box = element.getBoundingClientRect();
             const text = element.firstChild;

@@ -138,7 +138,8 @@ class CommentForm(FlaskForm):
                 _l("The comment can have at most %(max)s characters (yours has %(length)s)."),
             ),
         ],
-        render_kw={"rows": 6},
+        # static/js/zirkel.js counts down to it; the server's message stays the truth.
+        render_kw={"rows": 6, "data-max": TEXT_MAX},
     )
 
     # Opt-in, unticked: mail about replies, after a confirmation (comments/subscriptions.py).

@@ -102,6 +102,9 @@ def create(slug: str):
             return refuse(article, form, 400, message)
         return invalid(article, form, parent)
 
+    if request.form.get("vorschau"):
+        return preview_answer(article, form, parent)
+
     # Someone logged in to the editorial area writes for the site: shown with a badge,
     # never held (validation, duplicates and flood control still apply).
     user_id = current_user.id if current_user.is_authenticated else None
@@ -205,6 +208,24 @@ def posted(article: Article, comment: Comment):
 def edit_window() -> timedelta:
     """How long an author may change their comment (ZIRKEL_EDIT_MINUTES)."""
     return timedelta(minutes=current_app.config["EDIT_MINUTES"])
+
+
+def preview_answer(article: Article, form: CommentForm, parent: Comment | None):
+    """ "Vorschau": the form again with the comment as it will be published; nothing stored."""
+    preview = {"name": form.name.data, "text": form.text.data}
+    if is_htmx():
+        return render_template(
+            "comments/_post_response.html",
+            article=article,
+            form=form,
+            parent=parent,
+            preview=preview,
+            status=None,
+            comments_closed=False,
+        )
+    if parent is not None:
+        return reply_page(article, parent, form, None, preview=preview)
+    return render_article(get_published_article(article.slug), form=form, preview=preview)
 
 
 def invalid(article: Article, form: CommentForm, parent: Comment | None):
@@ -504,6 +525,9 @@ def edit(comment_id: int):
             message = _("The form had expired. It has been renewed: please send it again.")
             return edit_answer(article, comment, form, Status(message, "error", focus=True)), 400
         return edit_answer(article, comment, form, Status(form.summary(), "invalid")), 422
+    if request.form.get("vorschau"):
+        preview = {"name": form.name.data, "text": form.text.data}
+        return edit_answer(article, comment, form, preview=preview)
     verdict = judge(
         text=form.text.data,
         honeypot="",
@@ -528,7 +552,11 @@ def edit(comment_id: int):
 
 
 def edit_answer(
-    article: Article, comment: Comment, form: EditCommentForm, status: Status | None = None
+    article: Article,
+    comment: Comment,
+    form: EditCommentForm,
+    status: Status | None = None,
+    preview: dict | None = None,
 ) -> str:
     """The form to change a comment: in place of it for htmx, a page of its own without."""
     context = {
@@ -536,6 +564,7 @@ def edit_answer(
         "comment": comment,
         "form": form,
         "status": status,
+        "preview": preview,
         "until": comment.created_at + edit_window(),
     }
     if is_htmx():

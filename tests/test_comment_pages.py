@@ -277,3 +277,34 @@ def test_permalinks_cost_the_same_however_many_comments(client, app, count_queri
             assert client.get(permalink(article, ids[5])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- new comments while reading -----------------------------------------------------------------
+
+
+def test_a_reader_is_offered_what_came_while_reading(client, app, count_queries):
+    article = make_article()
+    make_comment(article, text="Schon da")
+    page = soup(client.get(f"/artikel/{article.slug}"))
+    slot = page.find(id="neue-kommentare")
+    assert slot["aria-live"] == "polite" and slot["data-poll-seconds"] == "60"
+    url = slot["data-poll"]
+    asked = {k: v for k, v in window(page).items() if k != "seit"}
+
+    with count_queries() as queries:
+        nothing = client.get(url, query_string=asked)
+    assert nothing.status_code == 204 and len(queries) == 1, "one version query, no body"
+
+    make_comment(article, text="Neu 1")
+    make_comment(article, text="Neu 2")
+    offer = client.get(url, query_string=asked)
+    assert offer.status_code == 200
+    assert soup(offer).find("button").get_text() == "2 neue Kommentare anzeigen"
+
+
+def test_nobody_is_asked_about_a_closed_discussion_or_when_switched_off(client, app):
+    closed = make_article(comments_open=False)
+    assert soup(client.get(f"/artikel/{closed.slug}")).find(id="neue-kommentare") is None
+    app.config["POLL_SECONDS"] = 0
+    quiet = make_article()
+    assert soup(client.get(f"/artikel/{quiet.slug}")).find(id="neue-kommentare") is None

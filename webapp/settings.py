@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "COMMENTS_PER_PAGE": 50,  # threads (a comment and its replies) per page
     "REPLY_DEPTH": 3,  # levels of replies shown nested; deeper ones at the deepest level
     "EDIT_MINUTES": 15,  # how long the author may edit or delete a comment, from that browser
+    "POLL_SECONDS": 60,  # how often an open page asks whether new comments came; 0: never
     # The spam guard (webapp/comments/guard.py)
     "MIN_SUBMIT_SECONDS": 3,  # faster posts are held for moderation
     "RATELIMIT": "3 per minute; 20 per hour",  # per network (/24, /48); "off": none

@@ -4,6 +4,7 @@
 // - a message for what the server cannot answer itself (offline, a proxy's error page);
 // - a button that dismisses the message shown;
 // - "Abbrechen" puts a reply form away again (without it, the link leads back to the comment);
+// - new comments while reading: a visible tab asks now and then, and offers to show them;
 // - a counter under a comment field that says how many characters are left, before the
 //   server's message would (which stays the truth).
 (function () {
@@ -89,7 +90,48 @@
     if (event.target.matches && event.target.matches("textarea[data-max]")) { count(event.target); }
   });
 
+  // New comments while reading: only while the tab is visible, never in a hidden one.
+  var lastPoll = Date.now();
+  function poll() {
+    var slot = document.getElementById("neue-kommentare");
+    if (!slot || document.visibilityState !== "visible") { return; }
+    lastPoll = Date.now();
+    var params = new URLSearchParams();
+    document.querySelectorAll("#kommentar-fenster input").forEach(function (input) {
+      if (input.name !== "seit") { params.set(input.name, input.value); }
+    });
+    fetch(slot.dataset.poll + "?" + params, { headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.status === 200 ? response.text() : ""; })
+      .then(function (html) { slot.innerHTML = html; slot.dataset.stand = params.get("stand"); })
+      .catch(function () { /* offline now: ask again next time */ });
+  }
+  function pollEvery() {
+    var slot = document.getElementById("neue-kommentare");
+    return slot ? Number(slot.dataset.pollSeconds) * 1000 : 0;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (pollEvery()) { setInterval(poll, pollEvery()); }
+  });
+  document.addEventListener("visibilitychange", function () {
+    // Back in a tab that missed its turn: ask at once.
+    if (pollEvery() && Date.now() - lastPoll >= pollEvery()) { poll(); }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    // The list came anew (a post, a refresh) and holds what was offered.
+    var slot = document.getElementById("neue-kommentare");
+    var stand = document.querySelector('#kommentar-fenster input[name="stand"]');
+    if (slot && stand && slot.dataset.stand && stand.value !== slot.dataset.stand) {
+      slot.replaceChildren();
+      delete slot.dataset.stand;
+    }
+  });
+
   document.addEventListener("click", function (event) {
+    if (event.target.closest(".new-link")) {
+      var refresh = document.querySelector("#kommentare .refresh a");
+      if (refresh) { refresh.click(); }
+      return;
+    }
     var cancel = event.target.closest("[data-abbrechen]");
     var form = cancel && cancel.closest(".reply-form, .edit-form");
     if (form && form.parentElement.classList.contains("comment")) {

@@ -438,6 +438,41 @@ def test_without_javascript_an_author_edits_and_deletes_on_pages(new_page, serve
     expect(page.locator("#kommentar-anzahl")).to_have_text("0 Kommentare")
 
 
+# --- new comments while reading -------------------------------------------------------------
+
+
+def test_new_comments_are_offered_not_pushed_under_the_readers_eyes(page, server, site):
+    path = site.article(comments=2)
+    page.clock.install()
+    page.goto(server.url + path)
+    site.comment(path, text="Kam beim Lesen")
+
+    page.clock.fast_forward("01:05")
+    offer = page.get_by_role("button", name="1 neuen Kommentar anzeigen")
+    expect(offer).to_be_visible()
+    expect(items(page)).to_have_count(2)  # nothing moved by itself
+
+    offer.click()
+    expect(items(page)).to_have_count(3)
+    expect(page.locator("#neue-kommentare")).to_be_empty()
+
+
+def test_a_hidden_tab_never_asks(new_page, server, site):
+    path = site.article(comments=1)
+    page = new_page()
+    page.add_init_script(
+        "Object.defineProperty(document, 'visibilityState', {get: () => 'hidden'})"
+    )
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/kommentare/neu" in r.url else None)
+    page.clock.install()
+    page.goto(server.url + path)
+    site.comment(path, text="Ungelesen")
+    page.clock.fast_forward("05:00")
+    page.wait_for_timeout(200)
+    assert asked == []
+
+
 # --- formatting, preview, counter ---------------------------------------------------------------
 
 

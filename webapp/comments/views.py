@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -355,6 +356,33 @@ def refresh(slug: str):
         render,
         last_modified=versions.comments_changed_at,
     )
+
+
+@bp.get("/artikel/<slug>/kommentare/neu")
+def news(slug: str):
+    """While a reader reads: are there comments newer than those their list shows?
+
+    Asked every ZIRKEL_POLL_SECONDS by a visible tab (zirkel.js), with the version its list
+    shows (`stand`) and its newest comment (`neueste`): an unchanged version costs one
+    indexed query and answers 204; else the offer to show them (or 204 if none is newer).
+    """
+    versions = published_versions(slug)
+    known_version = request.args.get("stand", type=int)
+    newest_id = request.args.get("neueste", type=int) or 0
+    if known_version == versions.comment_version:
+        return "", 204
+    newer = db.session.scalars(
+        select(Comment.id)
+        .where(
+            Comment.article_id == versions.id,
+            Comment.status == CommentStatus.VISIBLE,
+            Comment.id > newest_id,
+        )
+        .limit(100)
+    ).all()
+    if not newer:
+        return "", 204
+    return render_template("comments/_news.html", count=len(newer))
 
 
 def comment_page(slug: str, before_id: int | None, after_id: int | None) -> str:

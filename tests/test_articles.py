@@ -119,7 +119,12 @@ def test_article_page_shows_everything_a_reader_expects(client, app):
         for label in section.find_all("label")
         if not label.find_parent(class_="hp")
     ]
-    assert labels == ["Name", "E-Mail", "Kommentar"]
+    assert labels == [
+        "Name",
+        "E-Mail",
+        "Kommentar",
+        "Name und E-Mail für den nächsten Kommentar merken",
+    ]
     assert section.find("button", type="submit").get_text() == "Kommentar abschicken"
 
 

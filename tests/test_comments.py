@@ -625,3 +625,48 @@ def test_an_invalid_preview_shows_the_errors_not_a_preview(client, article):
     response = post_comment(client, article, name="", vorschau="1")
     assert response.status_code == 422
     assert soup(response).find(class_="preview-box") is None
+
+
+# --- name and address for the next comment ---------------------------------------------------
+
+
+def form_values(page) -> dict:
+    form = page.find("form", id="kommentar-formular")
+    return {
+        "name": form.find("input", {"name": "name"})["value"],
+        "email": form.find("input", {"name": "email"})["value"],
+        "remember": form.find("input", {"name": "remember"}).has_attr("checked"),
+    }
+
+
+def test_name_and_address_are_kept_only_when_the_reader_asks(client, app, article):
+    post_comment(client, article, text="Ohne Häkchen")
+    assert client.get_cookie("zirkel_name") is None
+    assert form_values(soup(client.get(f"/artikel/{article.slug}")))["name"] == ""
+
+    answer = post_comment(client, article, text="Mit Häkchen", remember="y")
+    cookie = [c for c in answer.headers.getlist("Set-Cookie") if c.startswith("zirkel_name=")]
+    assert cookie and "HttpOnly" in cookie[0] and "SameSite=Lax" in cookie[0]
+    # The form that comes back, and the page next time, are filled in, for this reader only.
+    assert form_values(soup(answer)) == {
+        "name": "Erika Muster",
+        "email": "erika@example.org",
+        "remember": True,
+    }
+    page = client.get(f"/artikel/{article.slug}")
+    assert form_values(soup(page))["email"] == "erika@example.org"
+    assert "no-store" in page.headers["Cache-Control"]
+    other = soup(app.test_client().get(f"/artikel/{article.slug}"))
+    assert form_values(other)["email"] == ""
+
+    # Unticked with the next post: forgotten.
+    answer = post_comment(client, article, text="Wieder ohne")
+    assert any(c.startswith("zirkel_name=;") for c in answer.headers.getlist("Set-Cookie")), (
+        "the cookie is removed"
+    )
+
+
+def test_a_planted_name_cookie_is_ignored(client, article):
+    """testForgedNameCookieIsIgnored: it is signed, so nobody can plant an address."""
+    client.set_cookie("zirkel_name", '{"n": "Fremd", "e": "fremd@example.org"}')
+    assert form_values(soup(client.get(f"/artikel/{article.slug}")))["email"] == ""

@@ -30,6 +30,7 @@ from .caching import conditional_page, version_tag
 from .comments import threads
 from .comments.forms import CommentForm
 from .comments.own import own_comment_ids
+from .comments.remembered import remembered
 from .comments.service import Own, comments_closed, own_comments
 from .extensions import db
 from .messages import Status
@@ -197,18 +198,20 @@ def flashed_status() -> tuple[Status | None, int | None]:
 
 def article_response(slug: str) -> Response:
     """The article page: the same bytes for every reader, cached and revalidated, except
-    for a reader who has a message waiting, a comment held or one they may still change:
-    theirs is never shared."""
+    for a reader who has a message waiting, a comment held or one they may still change,
+    or their name kept for the form: theirs is never shared."""
     versions = published_versions(slug)
     status, focus_id = flashed_status()
     own = reader_comments(versions.id)
-    if status is None and not own:
+    kept = remembered()
+    if status is None and not own and kept is None:
         return conditional_page(
             version_tag("article", *versions),
             lambda: render_article(get_published_article(slug), own=Own()),
         )
     article = get_published_article(slug)
-    html = render_article(article, status=status, own=own, focus_id=focus_id)
+    form = CommentForm(formdata=None, data=kept) if kept else None
+    html = render_article(article, form=form, status=status, own=own, focus_id=focus_id)
     return personal(Response(html, mimetype="text/html"))
 
 

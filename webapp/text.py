@@ -70,8 +70,13 @@ COMMENT_TAGS = {"p", "br", "em", "strong", "blockquote", "ul", "ol", "li", "code
 # Readers' links count for nothing with search engines and give the target no window.opener.
 COMMENT_LINK_REL = "nofollow ugc noopener"
 
-# A web address in a comment: http(s) only, up to white space, quotes or angle brackets.
-_WEB_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+# A web address in a comment: http(s) only, a host of letters, digits, dots and hyphens
+# (IDN too), a port, then up to white space, quotes or angle brackets. A host with other
+# characters (an emoji) is no address a browser could open: it stays text.
+_WEB_ADDRESS = re.compile(
+    r"\bhttps?://[^\W_][\w.-]*(?::\d{1,5})?(?:[/?#][^\s<>\"'`]*)?",
+    re.IGNORECASE,
+)
 _TRAILING = ".,;:!?'\")]}»«“”„‚‘’…*_"
 # The scheme of an address, at the end of the text before its ":" (not "xhttp").
 _SCHEME = re.compile(r"(?:^|(?<=[^\w]))(https?)$", re.IGNORECASE)
@@ -100,6 +105,8 @@ def _web_address(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_LINK_WITHOUT_ADDRESS = re.compile(rf'<a rel="{COMMENT_LINK_REL}">(.*?)</a>')
+
 _comment_markdown = MarkdownIt("zero", {"html": False}).enable(
     ["emphasis", "blockquote", "list", "backticks", "escape", "newline"]
 )
@@ -116,6 +123,8 @@ def comment_html(text: str) -> Markup:
         url_schemes={"http", "https"},
         link_rel=COMMENT_LINK_REL,
     )
+    # An address the allowlist's URL parser refuses loses its href: then it is text again.
+    cleaned = _LINK_WITHOUT_ADDRESS.sub(r"\1", cleaned)
     return Markup(cleaned.rstrip("\n"))
 
 

@@ -263,6 +263,8 @@ def test_form_can_be_filled_and_sent_with_the_keyboard_only(page, server):
     expect(field(page, "Kommentar")).to_be_focused()
     page.keyboard.type(text)
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Name und E-Mail für den nächsten Kommentar merken")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Kommentar abschicken")).to_be_focused()
     page.keyboard.press("Enter")
 

@@ -148,6 +148,9 @@ class CommentForm(FlaskForm):
         description=_l("You will first get a mail to confirm this; you can stop it any time."),
     )
 
+    # Opt-in, unticked: a cookie with name and address for the next comment (remembered.py).
+    remember = BooleanField(_l("Remember my name and e-mail for the next comment"))
+
     # The honeypot: hidden from people and assistive technology; bots fill it in.
     homepage = StringField(_l("Homepage"), render_kw={"tabindex": "-1", "autocomplete": "off"})
 
@@ -190,6 +193,7 @@ class EditCommentForm(CommentForm):
     email = None
     homepage = None
     notify = None
+    remember = None
 
     def for_edit(self, comment_id: int) -> EditCommentForm:
         """The form in place of a comment, under its own ids."""

@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -50,7 +51,7 @@ from ..messages import Status
 from ..models import Article, Comment, CommentStatus, utcnow
 from ..notifications import notify_moderators
 from ..site_settings import all_settings
-from . import subscriptions, threads
+from . import remembered, subscriptions, threads
 from .forms import CommentForm, EditCommentForm, TokenForm
 from .guard import fingerprint, judge, rate_limits
 from .own import all_own_comment_ids, is_own, own_comment_ids, remember
@@ -151,7 +152,13 @@ def create(slug: str):
         if isinstance(error, DBAPIError) and not is_busy(error):
             raise
         return refuse(article, form, 503, describe(DatabaseBusy())[1], retry_after=RETRY_AFTER)
-    return posted(article, comment)
+    if form.remember.data:
+        remembered.keep(form.name.data, form.email.data)
+        kept = {"name": form.name.data, "email": form.email.data, "remember": True}
+    else:
+        remembered.forget()
+        kept = None
+    return posted(article, comment, kept)
 
 
 def comment_stored(article: Article, comment: Comment, form: CommentForm, settings: dict) -> None:
@@ -165,9 +172,10 @@ def comment_stored(article: Article, comment: Comment, form: CommentForm, settin
         subscriptions.comment_became_visible(article, comment, approved=False)
 
 
-def posted(article: Article, comment: Comment):
+def posted(article: Article, comment: Comment, kept: dict | None = None):
     """The answer to a stored comment: the thanks, and (htmx) the whole discussion the
-    reader has open, with everything others wrote meanwhile; without JavaScript, 303 to it."""
+    reader has open, with everything others wrote meanwhile; without JavaScript, 303 to it.
+    `kept`: the name and address the reader asked to keep, for the form that comes back."""
     held = comment.status != CommentStatus.VISIBLE
     reply = comment.parent_id is not None
     # Its author, and only they, may change it for a while, and see it while it waits.
@@ -190,9 +198,19 @@ def posted(article: Article, comment: Comment):
     if held:
         own.waiting = [c for c in own.waiting if c.id != comment.id] + [comment]
     own.editable[comment.id] = comment.created_at + edit_window()
+    if reply:
+        empty_form = None
+    elif kept:
+        empty_form = Markup(
+            render_template(
+                "comments/_form.html", article=article, form=CommentForm(formdata=None, data=kept)
+            )
+        )
+    else:
+        empty_form = empty_comment_form(article)
     html = render_template(
         "comments/_post_response.html",
-        empty_form=None if reply else empty_comment_form(article),
+        empty_form=empty_form,
         status=Status(result.message, result.kind, focus=focus_id is None),
         **discussion(
             article,
@@ -472,7 +490,7 @@ def reply(comment_id: int):
         return not_visible(article)
     if comments_closed(article, all_settings()["close_comments_after_days"]):
         abort(403, _("Comments on this article are closed."))
-    form = CommentForm(formdata=None).for_reply(parent.id)
+    form = CommentForm(formdata=None, data=remembered.remembered()).for_reply(parent.id)
     if is_partial():
         html = render_template(
             "comments/_form.html", article=article, form=form, parent=parent, status=None

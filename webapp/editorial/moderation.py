@@ -473,7 +473,7 @@ def bulk_moderate():
 class ModerationCommentForm(CommentForm):
     """The public form's fields and rules, with the editorial area's session CSRF token."""
 
-    notify = None  # a reader's own choice, not a moderator's
+    notify = remember = None  # a reader's own choices, not a moderator's
 
     class Meta:
         # CommentForm uses a session-less token for readers; moderators have a session.

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -68,9 +69,11 @@ class Site:
                 make_comment(article, text=f"Nr. {n}", created_at=start + timedelta(minutes=n))
             return f"/artikel/{article.slug}"
 
-    def comment(self, path: str, **fields) -> int:
+    def comment(self, path: str, reply_to: int | None = None, **fields) -> int:
         with self.writing():
             article = db.session.scalar(select(Article).where(Article.slug == slug_of(path)))
+            if reply_to is not None:
+                fields["parent"] = db.session.get(Comment, reply_to)
             return make_comment(article, **fields).id
 
     def comment_ids(self, path: str) -> list[int]:
@@ -351,8 +354,12 @@ def test_a_reader_opts_in_confirms_and_gets_one_mail_per_reply_even_after_a_mail
                 r"http\S+/benachrichtigungen/bestaetigen/\S+", body_of(confirmation)
             )
             reader.goto(live.url + "/" + link.split("/", 3)[3])
+            if javascript:  # axe needs JavaScript to run
+                assert serious_violations(reader) == []
             reader.get_by_role("button", name="Ja, bei Antworten eine E-Mail schicken").click()
             expect(reader.get_by_role("status")).to_contain_text("Bestätigt")
+            if javascript:
+                assert serious_violations(reader) == []
 
             smtp.stop()  # the mail server is down when the reply comes
             other = new_page(java_script_enabled=javascript)
@@ -734,3 +741,54 @@ def test_arabic_and_farsi_read_right_to_left_each_paragraph_its_own_way(page, se
         }"""
     )
     assert edges[0] < 2 and edges[1] < 2, edges
+
+
+# --- accessibility of the new states -----------------------------------------------------------
+
+
+def serious_violations(page: Page) -> list[str]:
+    """What axe-core (4.12) finds serious or critical on the page as it is now."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_no_serious_violation_in_the_discussions_states(page, server, site):
+    path = site.article(comments=2)
+    first = site.comment_ids(path)[0]
+    site.comment(path, reply_to=first, text="Eine Antwort", name="Bernd")
+    page.goto(server.url + path)
+    found = {"threads": serious_violations(page)}
+
+    page.locator(f"#kommentar-{first}").get_by_role("link", name="Antworten").first.click()
+    form = reply_form(page, first)
+    form.get_by_role("button", name="Antwort abschicken").click()
+    expect(form.locator(".error-summary")).to_be_visible()
+    found["reply form with errors"] = serious_violations(page)
+
+    page.locator("#kommentar-formular").get_by_label("Name", exact=True).fill("Axe")
+    page.locator("#kommentar-formular").get_by_label("E-Mail", exact=True).fill("axe@example.org")
+    page.locator("#kommentar-formular").get_by_label("Kommentar", exact=True).fill("*Vorschau*")
+    page.locator("#kommentar-formular").get_by_role("button", name="Vorschau").click()
+    expect(page.locator(".preview-box")).to_be_visible()
+    found["preview"] = serious_violations(page)
+
+    page.locator("#kommentar-formular").get_by_role("button", name="Kommentar abschicken").click()
+    expect(page.locator(".own-actions")).to_be_visible()
+    found["own comment with its buttons and the thanks"] = serious_violations(page)
+    page.locator(".own-actions").get_by_role("link", name="Bearbeiten").click()
+    expect(page.locator(".edit-form")).to_be_visible()
+    found["edit form"] = serious_violations(page)
+
+    # The pages a reader without JavaScript gets (axe itself needs JavaScript to run).
+    for name, url in (
+        ("reply page", f"/kommentare/{first}/antworten"),
+        ("permalink", f"/kommentare/{first}"),
+    ):
+        page.goto(server.url + url)
+        found[name] = serious_violations(page)
+
+    assert {state: v for state, v in found.items() if v} == {}

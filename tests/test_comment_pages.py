@@ -293,13 +293,22 @@ def test_a_reader_is_offered_what_came_while_reading(client, app, count_queries)
 
     with count_queries() as queries:
         nothing = client.get(url, query_string=asked)
-    assert nothing.status_code == 204 and len(queries) == 1, "one version query, no body"
+    assert nothing.status_code == 200 and nothing.text == "" and len(queries) == 1
+    with count_queries() as queries:
+        again = client.get(
+            url, query_string=asked, headers={"If-None-Match": nothing.headers["ETag"]}
+        )
+    assert again.status_code == 304 and len(queries) == 1, "the next question costs a 304"
 
     make_comment(article, text="Neu 1")
     make_comment(article, text="Neu 2")
-    offer = client.get(url, query_string=asked)
+    offer = client.get(url, query_string=asked, headers={"If-None-Match": nothing.headers["ETag"]})
     assert offer.status_code == 200
     assert soup(offer).find("button").get_text() == "2 neue Kommentare anzeigen"
+    unchanged = client.get(
+        url, query_string=asked, headers={"If-None-Match": offer.headers["ETag"]}
+    )
+    assert unchanged.status_code == 304
 
 
 def test_nobody_is_asked_about_a_closed_discussion_or_when_switched_off(client, app):

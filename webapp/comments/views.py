@@ -381,26 +381,32 @@ def news(slug: str):
     """While a reader reads: are there comments newer than those their list shows?
 
     Asked every ZIRKEL_POLL_SECONDS by a visible tab (zirkel.js), with the version its list
-    shows (`stand`) and its newest comment (`neueste`): an unchanged version costs one
-    indexed query and answers 204; else the offer to show them (or 204 if none is newer).
+    shows (`stand`) and its newest comment (`neueste`). A conditional request: while the
+    discussion stays as it was, the browser's next question costs one indexed query and a
+    304; else the offer to show what is new (an empty answer if nothing newer is visible).
     """
     versions = published_versions(slug)
     known_version = request.args.get("stand", type=int)
     newest_id = request.args.get("neueste", type=int) or 0
-    if known_version == versions.comment_version:
-        return "", 204
-    newer = db.session.scalars(
-        select(Comment.id)
-        .where(
-            Comment.article_id == versions.id,
-            Comment.status == CommentStatus.VISIBLE,
-            Comment.id > newest_id,
-        )
-        .limit(100)
-    ).all()
-    if not newer:
-        return "", 204
-    return render_template("comments/_news.html", count=len(newer))
+
+    def render() -> str:
+        if known_version == versions.comment_version:
+            return ""
+        newer = db.session.scalars(
+            select(Comment.id)
+            .where(
+                Comment.article_id == versions.id,
+                Comment.status == CommentStatus.VISIBLE,
+                Comment.id > newest_id,
+            )
+            .limit(100)
+        ).all()
+        return render_template("comments/_news.html", count=len(newer)) if newer else ""
+
+    return conditional_page(
+        version_tag("news", versions.id, versions.comment_version, known_version, newest_id),
+        render,
+    )
 
 
 def comment_page(slug: str, before_id: int | None, after_id: int | None) -> str:

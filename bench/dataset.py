@@ -288,18 +288,23 @@ def _comments(
             if created > limit:  # the newest articles: spread over the time they had
                 created = published + (limit - published) * rng.random()
             first, last = rng.choice(texts.FIRST_NAMES), rng.choice(texts.LAST_NAMES)
-            sentences = rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0]
             rows.append(
                 (
                     article["id"],
                     f"{first} {last}",
                     _email(rng, first, last),
-                    " ".join(rng.sample(texts.COMMENT_SENTENCES, sentences)),
+                    comment_text(rng),
                     created,
                 )
             )
     rows.sort(key=lambda row: row[4])
     return [(number, *row[:4], _sql_time(row[4])) for number, row in enumerate(rows, start=1)]
+
+
+def comment_text(rng: random.Random) -> str:
+    """A typical comment: one to four sentences (the page-weight test writes these too)."""
+    sentences = rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0]
+    return " ".join(rng.sample(texts.COMMENT_SENTENCES, sentences))
 
 
 def _finish_articles(

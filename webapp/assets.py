@@ -27,9 +27,26 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_digest(path))
 
 
+# Settings that change what a page shows: a restart with another value is a new release,
+# so no browser keeps a page made with the old one.
+PAGE_SETTINGS = (
+    "SITE_NAME",
+    "SITE_DESCRIPTION",
+    "ARTICLES_PER_PAGE",
+    "COMMENTS_PER_PAGE",
+    "REPLY_DEPTH",
+    "EDIT_MINUTES",
+    "POLL_SECONDS",
+    "AVATARS",
+    "BABEL_DEFAULT_LOCALE",
+    "BABEL_DEFAULT_TIMEZONE",
+)
+
+
 def release_id(app: Flask) -> str:
     """A hash over everything that shapes a rendered page besides the data."""
     h = hashlib.blake2b(digest_size=6)
+    h.update(repr([app.config.get(name) for name in PAGE_SETTINGS]).encode())
     roots = [
         Path(app.template_folder),
         Path(app.static_folder),

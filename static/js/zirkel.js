@@ -3,6 +3,7 @@
 //   of the page it came from (data-meldungen), and the server answers into that region;
 // - a message for what the server cannot answer itself (offline, a proxy's error page);
 // - a button that dismisses the message shown;
+// - "Antworten" opens the reply form in place (one listener for all comments' links);
 // - "Abbrechen" puts a reply form away again (without it, the link leads back to the comment);
 // - new comments while reading: a visible tab asks now and then, and offers to show them;
 // - a counter under a comment field that says how many characters are left, before the
@@ -36,6 +37,16 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var region = regionFor(event.detail.elt);
     if (region) { event.detail.headers["X-Meldungen"] = region.id; }
+  });
+  // "Antworten" puts the reply form right under its comment, in place: one listener for
+  // every comment's link (a new tab or window, by modifier key, still gets the page).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.reply-link");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey
+        || event.altKey || !window.htmx) { return; }
+    event.preventDefault();
+    htmx.ajax("GET", link.href,
+      { source: link, target: link.closest(".comment-body"), swap: "afterend" });
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     // One reply form and one edit form under a comment at most: the link that would open

@@ -802,3 +802,22 @@ def test_axe_finds_no_serious_violation_in_the_discussions_states(page, server, 
         found[name] = serious_violations(page)
 
     assert {state: v for state, v in found.items() if v} == {}
+
+
+def test_avatars_are_drawn_beside_the_names_from_this_site_only(page, server, site):
+    path = site.article()
+    site.comment(path, name="Erika", email="erika@example.org", text="Erster")
+    site.comment(path, name="Erika", email="ERIKA@example.org", text="Zweiter")
+    site.comment(path, name="Max", email="max@example.org", text="Dritter")
+    elsewhere = []
+    page.on("request", lambda r: elsewhere.append(r.url) if server.url not in r.url else None)
+    page.goto(server.url + path)
+    pictures = page.locator(".comment-body > img.avatar")
+    expect(pictures).to_have_count(3)
+    pictures.last.scroll_into_view_if_needed()
+    for n in range(3):  # lazy: loaded when scrolled to, and drawn
+        expect(pictures.nth(n)).to_have_js_property("complete", True)
+        assert pictures.nth(n).evaluate("img => img.naturalWidth") > 0
+    sources = [pictures.nth(n).get_attribute("src") for n in range(3)]
+    assert sources[0] == sources[1] != sources[2]
+    assert elsewhere == []

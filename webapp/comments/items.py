@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from ..caching import shared_fragment
 from ..models import Article, CommentStatus
+from .avatars import avatar_name
 from .threads import Node
 from .token import PLACEHOLDER
 
@@ -47,3 +48,4 @@ def form_token() -> str:
 def register(app: Flask) -> None:
     app.add_template_global(comment_item)
     app.add_template_global(form_token)
+    app.add_template_global(avatar_name)

@@ -51,7 +51,7 @@ from ..messages import Status
 from ..models import Article, Comment, CommentStatus, utcnow
 from ..notifications import notify_moderators
 from ..site_settings import all_settings
-from . import remembered, subscriptions, threads
+from . import avatars, remembered, subscriptions, threads
 from .forms import CommentForm, EditCommentForm, TokenForm
 from .guard import fingerprint, judge, rate_limits
 from .own import all_own_comment_ids, is_own, own_comment_ids, remember
@@ -455,6 +455,12 @@ def archive(
     return render_template(
         "comments/archive.html", comments_closed=closed, status=status, **context
     )
+
+
+@bp.get("/avatare/<name>.svg")
+def avatar(name: str):
+    """A commenter's picture, drawn from its name (comments/avatars.py); kept for a year."""
+    return avatars.avatar_response(name)
 
 
 @bp.get("/kommentare/<int:comment_id>")

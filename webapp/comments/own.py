@@ -11,10 +11,11 @@ comment's buttons or waiting comment is never shared (see article_page.py).
 
 from __future__ import annotations
 
-from flask import Response, after_this_request, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..models import Comment
+from .cookies import set_with_answer
 
 COOKIE = "zirkel_eigene_kommentare"
 MAX_AGE = 30 * 24 * 60 * 60  # seconds: a month is long enough to wait for a moderator
@@ -64,15 +65,4 @@ def remember(comment: Comment) -> None:
     pairs = [pair for pair in _pairs() if pair[1] != comment.id]
     pairs = [*pairs, (comment.article_id, comment.id)][-KEEP:]
     value = _serializer().dumps([list(pair) for pair in pairs])
-
-    @after_this_request
-    def set_cookie(response: Response) -> Response:
-        response.set_cookie(
-            COOKIE,
-            value,
-            max_age=MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure,
-        )
-        return response
+    set_with_answer(COOKIE, value, MAX_AGE)

@@ -9,8 +9,10 @@ reader who never ticks the box never gets it.
 
 from __future__ import annotations
 
-from flask import Response, after_this_request, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from .cookies import delete_with_answer, set_with_answer
 
 COOKIE = "zirkel_name"
 MAX_AGE = 365 * 24 * 60 * 60
@@ -37,26 +39,11 @@ def remembered() -> dict[str, object] | None:
 def keep(name: str, email: str) -> None:
     """Keep them for the next comment: the answer sets the cookie."""
     value = _serializer().dumps({"n": name, "e": email})
-
-    @after_this_request
-    def set_cookie(response: Response) -> Response:
-        response.set_cookie(
-            COOKIE,
-            value,
-            max_age=MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure,
-        )
-        return response
+    set_with_answer(COOKIE, value, MAX_AGE)
 
 
 def forget() -> None:
     """The reader no longer wants them kept: the answer removes the cookie, if there is one."""
     if COOKIE not in request.cookies:
         return
-
-    @after_this_request
-    def delete_cookie(response: Response) -> Response:
-        response.delete_cookie(COOKIE, httponly=True, samesite="Lax", secure=request.is_secure)
-        return response
+    delete_with_answer(COOKIE)

@@ -8,6 +8,8 @@ carry no token: the signed link is the proof, and stopping mail harms nobody.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 
@@ -32,25 +34,11 @@ def _subscription(reader, token: str) -> Subscription:
 @csrf.exempt  # the form checks its own session-less token, see token.py
 def confirm_subscription(token: str):
     """Confirm mail about replies to one's comment: a page, then its button."""
-    subscription = _subscription(subscriptions.by_confirm_token, token)
-    form = TokenForm()
-    status = None
-    if request.method == "POST":
-        if is_cross_site():
-            abort(403, _("This can only be confirmed on this website."))
-        if form.validate():
-            with writing():
-                subscriptions.confirm(db.session.get(Subscription, subscription.id))
-            status = Status(_("Confirmed: you will get a mail when someone replies."), "success")
-        else:
-            status = Status(_("The form had expired. Please confirm again."), "error", focus=True)
-    return render_template(
-        "comments/subscription.html",
-        subscription=subscription,
-        form=form,
-        status=status,
-        action="confirm",
-        done=subscription.confirmed_at is not None and status is not None,
+    return _page_and_button(
+        _subscription(subscriptions.by_confirm_token, token),
+        "confirm",
+        subscriptions.confirm,
+        _("Confirmed: you will get a mail when someone replies."),
     )
 
 
@@ -58,24 +46,41 @@ def confirm_subscription(token: str):
 @csrf.exempt  # a one-click unsubscribe carries no token; see the module's docstring
 def unsubscribe(token: str):
     """Stop mail about a comment: a page and its button, or a mail program's one click."""
-    subscription = _subscription(subscriptions.by_stop_token, token)
+    return _page_and_button(
+        _subscription(subscriptions.by_stop_token, token),
+        "stop",
+        subscriptions.unsubscribe,
+        _("Done: you will get no more mail about this comment."),
+        one_click=request.form.get("List-Unsubscribe") == "One-Click",
+    )
+
+
+def _page_and_button(
+    subscription: Subscription,
+    action: str,
+    change: Callable[[Subscription], None],
+    done_text: str,
+    *,
+    one_click: bool = False,
+) -> str:
+    """GET: the page with its button. POST from it (or a mail program's one click): act."""
     form = TokenForm()
     status = None
     if request.method == "POST":
-        one_click = request.form.get("List-Unsubscribe") == "One-Click"
         if not one_click and is_cross_site():
             abort(403, _("This can only be confirmed on this website."))
         if one_click or form.validate():
             with writing():
-                subscriptions.unsubscribe(db.session.get(Subscription, subscription.id))
-            status = Status(_("Done: you will get no more mail about this comment."), "success")
+                change(db.session.get(Subscription, subscription.id))
+            status = Status(done_text, "success")
         else:
             status = Status(_("The form had expired. Please confirm again."), "error", focus=True)
+    changed_at = subscription.confirmed_at if action == "confirm" else subscription.unsubscribed_at
     return render_template(
         "comments/subscription.html",
         subscription=subscription,
         form=form,
         status=status,
-        action="stop",
-        done=subscription.unsubscribed_at is not None and status is not None,
+        action=action,
+        done=changed_at is not None and status is not None,
     )

@@ -208,17 +208,8 @@ def posted(article: Article, comment: Comment, kept: dict | None = None):
         )
     else:
         empty_form = empty_comment_form(article)
-    html = render_template(
-        "comments/_post_response.html",
-        empty_form=empty_form,
-        status=Status(result.message, result.kind, focus=focus_id is None),
-        **discussion(
-            article,
-            since=get_comment_of(article, request.form.get("seit", type=int)),
-            closed=False,
-            own=own,
-            focus_id=focus_id,
-        ),
+    html = discussion_answer(
+        article, result, focus_id=focus_id, empty_form=empty_form, closed=False, own=own
     )
     # A reply form lives inside the list, which comes anew: nothing to swap in its place.
     return (html, {"HX-Reswap": "none"}) if reply else html
@@ -665,14 +656,28 @@ def changed(article: Article, comment: Comment | None, status: Status):
         return redirect(url_for("articles.show", slug=article.slug, _anchor="kommentare"), 303)
     # Its count and version moved with the change (read before it).
     db.session.refresh(article, ["comment_count", "comment_version"])
-    html = render_template(
+    html = discussion_answer(article, status, focus_id=comment.id if comment else None)
+    return html, {"HX-Reswap": "none"}
+
+
+def discussion_answer(
+    article: Article,
+    status: Status,
+    *,
+    focus_id: int | None,
+    empty_form: Markup | None = None,
+    **options,
+) -> str:
+    """The discussion the reader has open (from the window the request names), anew after
+    a change, with its message; the focus on `focus_id`, else on the message."""
+    return render_template(
         "comments/_post_response.html",
-        empty_form=None,
-        status=Status(status.message, status.kind, focus=comment is None),
+        empty_form=empty_form,
+        status=Status(status.message, status.kind, focus=focus_id is None),
         **discussion(
             article,
             since=get_comment_of(article, request.form.get("seit", type=int)),
-            focus_id=comment.id if comment else None,
+            focus_id=focus_id,
+            **options,
         ),
     )
-    return html, {"HX-Reswap": "none"}

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from webapp.comments.service import add_comment
 from webapp.extensions import db
 from webapp.media import store_photo
-from webapp.models import Article, Author, Comment, CommentStatus, Photo, utcnow
+from webapp.models import Article, Author, Comment, CommentStatus, Photo, Topic, utcnow
 
 _numbers = itertools.count(1)
 
@@ -47,6 +47,13 @@ def make_photo(**options) -> Photo:
     photo = store_photo(photo_bytes(**options))
     db.session.commit()
     return photo
+
+
+def make_topic(name: str, slug: str | None = None, **fields) -> Topic:
+    topic = Topic(name=name, slug=slug or name.lower(), **fields)
+    db.session.add(topic)
+    db.session.commit()
+    return topic
 
 
 def make_article(**fields) -> Article:

@@ -204,4 +204,5 @@ def test_front_page_query_count_does_not_grow_with_articles(client, app, count_q
     with count_queries() as ten:
         client.get("/")
 
-    assert len(one) == len(ten) == 2  # the page of articles with authors; the total for paging
+    # the page of articles with authors; their topics; the total for paging
+    assert len(one) == len(ten) == 3

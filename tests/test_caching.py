@@ -135,7 +135,7 @@ def test_author_page_query_count_does_not_grow_with_articles(client, app, count_
     with count_queries() as six:
         client.get("/autoren/vielschreiberin")
 
-    assert len(one) == len(six) == 3  # the author; the page of articles; the total
+    assert len(one) == len(six) == 4  # the author; the page of articles; their topics; the total
 
 
 def test_article_html_with_50_comments_stays_under_40_kb(client, app):

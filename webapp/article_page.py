@@ -65,13 +65,17 @@ def published_versions(slug: str) -> Row:
 _PUBLISHED_BY_SLUG = select(Article).where(
     Article.slug == bindparam("slug"), Article.is_published(bindparam("now"))
 )
-_WITH_AUTHOR = _PUBLISHED_BY_SLUG.options(joinedload(Article.author), joinedload(Article.photo))
+_WITH_AUTHOR = _PUBLISHED_BY_SLUG.options(
+    joinedload(Article.author), joinedload(Article.photo), joinedload(Article.topics)
+)
 
 
 def get_published_article(slug: str, *, with_author: bool = True) -> Article:
-    """The published article with this slug (with author and photo, unless not needed), or 404."""
+    """The published article with this slug (with author, photo and topics, in one query,
+    unless not needed), or 404."""
     statement = _WITH_AUTHOR if with_author else _PUBLISHED_BY_SLUG
-    article = db.session.scalar(statement, {"slug": slug, "now": utcnow()})
+    result = db.session.execute(statement, {"slug": slug, "now": utcnow()})
+    article = result.unique().scalar_one_or_none()
     if article is None:
         abort(404, _("There is no article at this address."))
     return article

@@ -56,6 +56,40 @@ class Author(db.Model):
         return source
 
 
+# Which topics an article is filed under (many to many).
+article_topic = db.Table(
+    "article_topic",
+    db.Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("topic_id", ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_article_topic_topic_id", "topic_id", "article_id"),
+)
+
+
+class Topic(db.Model):
+    """A topic ("Thema") articles are filed under, e.g. "Integration"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Where an imported topic came from ("wordpress:<site>:category:<slug>").
+    import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug}>"
+
+
+class TopicSlug(db.Model):
+    """A slug a topic had before (renamed, or merged into another): answers 301."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+
+    topic: Mapped[Topic] = relationship()
+
+
 class Article(db.Model):
     __table_args__ = (Index("ix_article_published_at", "published_at"),)
 
@@ -85,6 +119,7 @@ class Article(db.Model):
 
     author: Mapped[Author] = relationship(back_populates="articles")
     photo: Mapped[Photo | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=article_topic, order_by=Topic.name)
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"

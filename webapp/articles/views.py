@@ -1,16 +1,17 @@
-"""Reader pages: the front page, an article with its comments, an author."""
+"""Reader pages: the front page, an article with its comments, authors and topics."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from ..article_page import article_response, redirect_if_renamed
 from ..extensions import db
-from ..models import Article, Author
+from ..models import Article, Author, article_topic
+from ..topics import published_article_counts, renamed_topic_slug, topic_by_slug
 
 bp = Blueprint("articles", __name__)
 
@@ -19,15 +20,22 @@ def _page_number() -> int:
     return request.args.get("seite", 1, type=int)
 
 
-@bp.get("/")
-def index():
-    """Published articles, newest first, a page at a time."""
-    page = db.paginate(
-        Article.published().options(joinedload(Article.author), joinedload(Article.photo)),
+def _cards(statement):
+    """A page of article cards from a select of published articles: three queries (the
+    articles with author and photo, their topics, the total), however many are shown."""
+    return db.paginate(
+        statement.options(
+            joinedload(Article.author), joinedload(Article.photo), selectinload(Article.topics)
+        ),
         page=_page_number(),
         per_page=current_app.config["ARTICLES_PER_PAGE"],
     )
-    return render_template("articles/index.html", page=page)
+
+
+@bp.get("/")
+def index():
+    """Published articles, newest first, a page at a time."""
+    return render_template("articles/index.html", page=_cards(Article.published()))
 
 
 @bp.get("/artikel/<slug>")
@@ -48,11 +56,37 @@ def author(slug: str):
     )
     if author is None:
         abort(404, _("There is no author at this address."))
-    page = db.paginate(
-        Article.published()
-        .where(Article.author_id == author.id)
-        .options(joinedload(Article.author), joinedload(Article.photo)),
-        page=_page_number(),
-        per_page=current_app.config["ARTICLES_PER_PAGE"],
-    )
+    page = _cards(Article.published().where(Article.author_id == author.id))
     return render_template("articles/author.html", author=author, page=page)
+
+
+@bp.get("/autoren")
+def authors():
+    """Every author with published articles, and how many."""
+    rows = db.session.execute(
+        select(Author, func.count(Article.id))
+        .join(Article, Article.author_id == Author.id)
+        .where(Article.is_published())
+        .group_by(Author.id)
+        .order_by(Author.name)
+    ).all()
+    return render_template("articles/authors.html", rows=rows)
+
+
+@bp.get("/themen")
+def topics():
+    """Every topic with published articles, and how many."""
+    return render_template("articles/topics.html", rows=published_article_counts())
+
+
+@bp.get("/thema/<slug>")
+def topic(slug: str):
+    """A topic's published articles, newest first, a page at a time."""
+    topic = topic_by_slug(slug)
+    if topic is None:
+        if (current := renamed_topic_slug(slug)) is not None:
+            return redirect(url_for("articles.topic", slug=current, **request.args), 301)
+        abort(404, _("There is no topic at this address."))
+    filed = select(article_topic.c.article_id).where(article_topic.c.topic_id == topic.id)
+    page = _cards(Article.published().where(Article.id.in_(filed)))
+    return render_template("articles/topic.html", topic=topic, page=page)

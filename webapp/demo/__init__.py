@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..media import store_photo
-from ..models import Article, Author
+from ..models import Article, Author, Topic
 
 # An illustration made for Zirkel with Pillow: no real people, free to use.
 DEMO_PHOTO = "img/demo/jubilaeum.jpg"
@@ -40,6 +40,10 @@ def load_demo() -> bool:
     author = db.session.scalar(select(Author).where(Author.slug == "redaktion"))
     if author is None:
         author = Author(name="Redaktion", slug="redaktion", bio=AUTHOR_BIO)
+    # The seed page files it under "Integration".
+    topic = db.session.scalar(select(Topic).where(Topic.slug == "integration"))
+    if topic is None:
+        topic = Topic(name="Integration", slug="integration")
     db.session.add(
         Article(
             slug=SLUG,
@@ -52,6 +56,7 @@ def load_demo() -> bool:
             photo_caption="Symbolbild: Illustration für die Demo von Zirkel",
             published_at=PUBLISHED_AT,
             author=author,
+            topics=[topic],
         )
     )
     db.session.commit()

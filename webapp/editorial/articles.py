@@ -11,9 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from ..database import writing
 from ..extensions import db
 from ..media import PhotoError, store_photo
-from ..models import Article, ArticleSlug, Author, Role, utcnow
+from ..models import Article, ArticleSlug, Author, Role, Topic, utcnow
 from ..slugs import unique_article_slug
 from ..text import make_slug
+from ..topics import file_article, topics_with_ids
 from .auth import role_required
 from .forms import ArticleForm, local_to_utc, utc_to_local
 from .views import bp
@@ -32,8 +33,11 @@ def _form(article: Article | None) -> ArticleForm:
     form = ArticleForm(obj=article, has_photo=bool(article and article.photo_id))
     authors = db.session.scalars(select(Author).order_by(Author.name)).all()
     form.author_id.choices = [SelectChoice(a.id, a.name) for a in authors]
+    topics = db.session.scalars(select(Topic).order_by(Topic.name)).all()
+    form.topic_ids.choices = [SelectChoice(t.id, t.name) for t in topics]
     if article is not None and request.method == "GET":
         form.published_at.data = utc_to_local(article.published_at)
+        form.topic_ids.data = [t.id for t in article.topics]
     return form
 
 
@@ -88,8 +92,10 @@ def _edit(article: Article | None):
     action = request.form.get("aktion", "speichern")
     if action == "vorschau":
         # A transient copy, never added to the session: nothing is saved by looking.
+        topics = topics_with_ids(form.topic_ids.data or [])  # queries before the copy
         preview = Article()
         _apply(form, preview)
+        preview.topics = topics
         preview.author = db.session.get(Author, form.author_id.data)
         preview.photo = (
             article.photo if article is not None and not form.remove_photo.data else None
@@ -105,6 +111,7 @@ def _edit(article: Article | None):
         with writing():
             # Queries first: a half-filled new article must not be flushed by them.
             photo = store_photo(upload.read()) if upload is not None else None
+            topics = topics_with_ids(form.topic_ids.data or [])
             slug = unique_article_slug(
                 form.slug.data or make_slug(form.title.data), article.id if article else None
             )
@@ -114,6 +121,7 @@ def _edit(article: Article | None):
             old_slug = article.slug
             _apply(form, article)
             article.slug = slug
+            file_article(article, topics)
             if form.remove_photo.data:
                 article.photo = None
             if photo is not None:

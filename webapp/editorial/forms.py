@@ -16,11 +16,13 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..comments.forms import normalize, strip
 from ..models import AboutHeading
@@ -83,6 +85,13 @@ class ArticleForm(FlaskForm):
     photo_caption = StringField(_l("Caption"), filters=_text, validators=[Length(max=500)])
     photo_credit = StringField(_l("Photo credit"), filters=_text, validators=[Length(max=300)])
     remove_photo = BooleanField(_l("Remove the photo"))
+    topic_ids = SelectMultipleField(
+        _l("Topics"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=True,
+    )
     comments_open = BooleanField(_l("Comments are open"), default=True)
     published_at = DateTimeLocalField(
         _l("Publication date"),
@@ -100,6 +109,29 @@ class ArticleForm(FlaskForm):
         keeping = self.has_photo and not self.remove_photo.data
         if (uploading or keeping) and not field.data:
             raise ValidationError(_l("Please describe the photo for people who cannot see it."))
+
+
+class TopicForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        filters=_text,
+        validators=[
+            DataRequired(_l("Please enter a name.")),
+            Length(max=100, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    slug = slug_field(_l("Part of the topic page's address; made from the name if left empty."))
+    description = TextAreaField(
+        _l("Description"),
+        filters=_text,
+        description=_l("One or two sentences at the top of the topic page (optional)."),
+        validators=[Length(max=500, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 3},
+    )
+
+
+class MergeTopicForm(FlaskForm):
+    target_id = SelectField(_l("Merge into"), coerce=int)
 
 
 class AuthorForm(FlaskForm):

@@ -128,6 +128,6 @@ def smtp_summary() -> str | None:
 
 
 def register(app) -> None:
-    from . import articles, authors, moderation  # noqa: F401 - they add their routes to bp
+    from . import articles, authors, moderation, topics  # noqa: F401 - they add their routes to bp
 
     app.register_blueprint(bp)

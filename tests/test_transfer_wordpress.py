@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from factories import make_article
 from helpers import soup
 from webapp.extensions import db
-from webapp.models import Article, ArticleSlug, Author, Comment, CommentStatus
+from webapp.models import (
+    Article,
+    ArticleSlug,
+    Author,
+    Comment,
+    CommentStatus,
+    Topic,
+    article_topic,
+)
 from wxr import post, wp_comment, wxr
 
 EXPORT = Path(__file__).parent / "data" / "wordpress-export.xml"
@@ -24,9 +32,11 @@ SUMMARY = [
     "Old slugs: 1 created, 0 unchanged, 0 skipped (taken).",
     "Comments: 37 created (27 visible, 5 pending, 4 spam, 1 deleted), 0 unchanged, "
     "2 pingbacks/trackbacks skipped, 1 skipped with their post.",
+    "Topics: 7 created from categories, 6 from tags, 0 joined a topic of the same name, "
+    "0 unchanged; 9 articles filed under them.",
     "Not imported (only posts are): attachment 2, nav_menu_item 1, page 1.",
 ]
-MODELS = (Author, Article, ArticleSlug, Comment)
+MODELS = (Author, Article, ArticleSlug, Comment, Topic)
 
 
 def import_wordpress(runner, path: Path = EXPORT, *options: str):
@@ -61,6 +71,45 @@ def test_the_import_reports_what_it_did(imported):
         assert line in lines
     assert "Images: 3 in post bodies left out (photos are not downloaded)." in lines
     assert lines[-1] != "Dry run: nothing was written."
+
+
+def test_categories_and_tags_become_topics_that_list_their_posts(imported, client):
+    names = db.session.scalars(select(Topic.name).order_by(Topic.name)).all()
+    assert "Integration & Teilhabe" in names and "ÖPNV" in names and len(names) == 13
+    assert "Hauptmenü" not in names, "a menu is no topic"
+    assert {t.slug for t in article(47).topics} == {
+        "haushalt",
+        "oepnv",
+        "radverkehr",
+        "stadtrat",
+        "verkehr",
+    }
+    topic = db.session.scalar(select(Topic).where(Topic.slug == "integration-teilhabe"))
+    assert topic.description == "Integrationsbeirat, Ehrenamt, Mehrsprachigkeit"
+
+    page = soup(client.get("/thema/integration-teilhabe"))
+    assert page.find("h1").get_text() == "Integration & Teilhabe"
+    assert [a.get_text() for a in page.select(".card-title a")] == [article(34).title]
+
+
+def test_a_tag_named_like_a_category_joins_it(runner, tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_text(
+        wxr(
+            post(
+                1,
+                categories='<category domain="category" nicename="klima">Klima</category>'
+                '<category domain="post_tag" nicename="klima-2">klima</category>',
+            )
+        ),
+        encoding="utf-8",
+    )
+    result = import_wordpress(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "Topics: 1 created from categories, 0 from tags, 1 joined a topic of the same name" in (
+        result.output
+    )
+    assert [t.name for t in db.session.scalar(select(Article)).topics] == ["Klima"]
 
 
 def test_replies_are_threaded_under_the_comment_they_answer(imported, client):
@@ -273,6 +322,10 @@ def test_a_second_run_changes_nothing(imported, runner):
     assert "Comments: 0 created (0 visible, 0 pending, 0 spam, 0 deleted), 37 unchanged, " in (
         result.output
     )
+    assert (
+        "Topics: 0 created from categories, 0 from tags, 0 joined a topic of the same name, "
+        "13 unchanged; 0 articles filed under them."
+    ) in lines
     db.session.expire_all()
     assert snapshot() == before
 
@@ -283,6 +336,8 @@ def snapshot() -> list:
         db.session.execute(select(Comment.__table__).order_by(Comment.id)).all(),
         db.session.execute(select(Author.__table__).order_by(Author.id)).all(),
         db.session.execute(select(ArticleSlug.__table__).order_by(ArticleSlug.id)).all(),
+        db.session.execute(select(Topic.__table__).order_by(Topic.id)).all(),
+        db.session.execute(select(article_topic).order_by(*article_topic.c)).all(),
     ]
 
 
@@ -294,7 +349,7 @@ def test_a_dry_run_reports_and_writes_nothing(runner):
     for line in SUMMARY:
         assert line in lines
     assert lines[-1] == "Dry run: nothing was written."
-    assert [rows(model) for model in MODELS] == [0, 0, 0, 0]
+    assert [rows(model) for model in MODELS] == [0, 0, 0, 0, 0]
 
 
 def test_a_taken_slug_gets_a_number(runner):
@@ -395,7 +450,7 @@ def test_files_that_are_no_export_are_refused(runner, tmp_path, content, message
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
-    assert [rows(model) for model in MODELS] == [0, 0, 0, 0]
+    assert [rows(model) for model in MODELS] == [0, 0, 0, 0, 0]
 
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -434,7 +489,7 @@ def test_xml_attacks_are_refused(runner, tmp_path, prologue, title):
     assert result.exit_code == 1
     assert "attack.xml was refused" in result.output
     assert "document type declaration" in result.output
-    assert [rows(model) for model in MODELS] == [0, 0, 0, 0]
+    assert [rows(model) for model in MODELS] == [0, 0, 0, 0, 0]
 
 
 def test_an_unknown_time_zone_is_a_usage_error(runner):

@@ -41,7 +41,9 @@ def post(
     creator: str = "redaktion",
     content: str = "Text.",
     excerpt: str = "",
+    categories: str = "",
 ) -> str:
+    """A post; `categories`: its <category> elements (categories and tags), as XML."""
     return f"""<item>
   <title><![CDATA[{title}]]></title>
   <dc:creator><![CDATA[{creator}]]></dc:creator>
@@ -54,6 +56,7 @@ def post(
   <wp:post_name><![CDATA[{name}]]></wp:post_name>
   <wp:status><![CDATA[{status}]]></wp:status>
   <wp:post_type><![CDATA[post]]></wp:post_type>
+  {categories}
   {"".join(comments)}
 </item>"""
 

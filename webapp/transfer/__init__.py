@@ -44,12 +44,13 @@ R = TypeVar("R")
 )
 @with_appcontext
 def import_wordpress_command(export_file: Path, dry_run: bool, timezone: str) -> None:
-    """Import authors, posts and comments from a WordPress export (WXR) file."""
+    """Import authors, categories and tags, posts and comments from a WordPress export (WXR)."""
     zone = _zone(timezone)
     export = _or_fail(wordpress.read_export, export_file)
     importer = wordpress.Importer(export, zone)
     with import_transaction(dry_run):
         importer.import_authors()
+        importer.import_topics()
         with _progress(export.posts, "Importing posts") as posts:
             for post in posts:
                 importer.import_post(post)

@@ -4,6 +4,12 @@
 the file comes from elsewhere) into plain records; `Importer` stores them. What is kept:
 
 - Authors (wp:author) as Author, keyed "wordpress:<site>:author:<login>".
+- Categories and tags (wp:category, wp:tag, and those only named on posts) as topics,
+  keyed "wordpress:<site>:category:<slug>" and "…:tag:<slug>"; a tag named as a
+  category is (case aside) the same topic. Their slugs are kept where free (else the
+  topic gets another and keeps the WordPress one as an old slug). Each post is filed
+  under its categories and tags, also on a second run (links are only added). Menus
+  (nav_menu) and other taxonomies are not topics.
 - Posts (post type "post" only; pages, attachments, menu items … are counted, not
   imported) as Article, keyed "wordpress:<site>:post:<id>". Trashed posts are skipped;
   "publish" and "future" posts get their date, everything else becomes a draft. The body
@@ -44,13 +50,13 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ElementTree as SafeElementTree
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..comments.forms import is_blank
 from ..extensions import db
 from ..formatting import excerpt
-from ..models import Article, Author, Comment, CommentStatus, utcnow
-from ..slugs import unique_article_slug, unique_author_slug
+from ..models import Article, Author, Comment, CommentStatus, Topic, TopicSlug, utcnow
+from ..slugs import unique_article_slug, unique_author_slug, unique_topic_slug
 from ..text import make_slug
 from .common import (
     ANONYMOUS,
@@ -84,6 +90,9 @@ PUBLISHED_STATUSES = {"publish", "future"}
 # Trashed posts are gone from the WordPress site; auto-drafts are empty editor sessions.
 SKIPPED_STATUSES = {"trash", "auto-draft"}
 UNTITLED = "Ohne Titel"  # readers see it, so German
+TOPIC_NAME_MAX = 100  # the topic form's limit
+# The taxonomies that become topics, by the domain a post's <category> names.
+TERM_KINDS = {"category": "category", "post_tag": "tag"}
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,14 @@ class WxrComment:
 
 
 @dataclass(frozen=True)
+class WxrTerm:
+    kind: str  # "category" or "tag"
+    slug: str
+    name: str  # HTML-escaped, as WordPress stores it
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class WxrPost:
     id: str
     type: str
@@ -120,12 +137,14 @@ class WxrPost:
     comment_status: str
     old_slugs: tuple[str, ...]
     comments: tuple[WxrComment, ...]
+    terms: tuple[WxrTerm, ...] = ()  # its categories and tags
 
 
 @dataclass(frozen=True)
 class WxrExport:
     site: str  # wp:base_site_url, the part of every key that says where rows came from
     authors: tuple[WxrAuthor, ...]
+    terms: tuple[WxrTerm, ...]  # the categories and tags the site defines
     posts: tuple[WxrPost, ...]  # post type "post" only
     other_items: Counter[str]  # items of other post types, by type
 
@@ -153,6 +172,23 @@ def read_export(path: Path) -> WxrExport:
         WxrAuthor(_text(a, f"{wp}author_login"), _text(a, f"{wp}author_display_name"))
         for a in channel.iter(f"{wp}author")
     )
+    terms = tuple(
+        WxrTerm(
+            "category",
+            _text(c, f"{wp}category_nicename").strip(),
+            _text(c, f"{wp}cat_name"),
+            _text(c, f"{wp}category_description"),
+        )
+        for c in channel.iter(f"{wp}category")
+    ) + tuple(
+        WxrTerm(
+            "tag",
+            _text(t, f"{wp}tag_slug").strip(),
+            _text(t, f"{wp}tag_name"),
+            _text(t, f"{wp}tag_description"),
+        )
+        for t in channel.iter(f"{wp}tag")
+    )
     posts: list[WxrPost] = []
     other_items: Counter[str] = Counter()
     for item in channel.iter("item"):
@@ -161,7 +197,7 @@ def read_export(path: Path) -> WxrExport:
             posts.append(post)
         else:
             other_items[post.type or "unknown"] += 1
-    return WxrExport(site, authors, tuple(posts), other_items)
+    return WxrExport(site, authors, terms, tuple(posts), other_items)
 
 
 def _parse(path: Path) -> Element:
@@ -224,6 +260,11 @@ def _read_post(item: Element, wp: str) -> WxrPost:
         comment_status=_text(item, f"{wp}comment_status").strip(),
         old_slugs=old_slugs,
         comments=tuple(_read_comment(c, wp) for c in item.findall(f"{wp}comment")),
+        terms=tuple(
+            WxrTerm(TERM_KINDS[c.get("domain")], (c.get("nicename") or "").strip(), c.text or "")
+            for c in item.findall("category")
+            if c.get("domain") in TERM_KINDS
+        ),
     )
 
 
@@ -253,6 +294,7 @@ class Importer:
         self.timezone = timezone
         self.report = Report()
         self._authors: dict[str, Author] = {}  # by login
+        self._topics: dict[tuple[str, str], Topic] = {}  # by kind and WordPress slug
         self._commented: set[int] = set()  # articles that got comments: recount them
 
     def key(self, kind: str, wordpress_id: str) -> str:
@@ -263,6 +305,11 @@ class Importer:
         """Every wp:author, whether or not they wrote a post."""
         for author in self.export.authors:
             self._author(author.login, author.display_name)
+
+    def import_topics(self) -> None:
+        """Every category and tag the site defines, whether or not a post uses it."""
+        for term in self.export.terms:
+            self._topic(term)
 
     def import_post(self, post: WxrPost) -> None:
         """One post with its old slugs and comments."""
@@ -278,6 +325,7 @@ class Importer:
             self.report.add("articles unchanged")
         for old_slug in post.old_slugs:
             add_old_slug(article, make_slug(unquote(old_slug)), self.report)
+        self._file(article, post)
         self._import_comments(article, post)
 
     def finish(self) -> None:
@@ -300,6 +348,46 @@ class Importer:
             self.report.add("authors unchanged")
         self._authors[login] = author
         return author
+
+    def _topic(self, term: WxrTerm) -> Topic | None:
+        """The topic of a category or tag (created on first sight); None without a name."""
+        known = (term.kind, term.slug)
+        if known in self._topics:
+            return self._topics[known]
+        key = self.key(term.kind, term.slug)
+        topic = db.session.scalar(select(Topic).where(Topic.import_key == key))
+        if topic is None:
+            clean = Cleaner(f"{term.kind.capitalize()} {term.slug!r}", self.report)
+            # WordPress stores term names HTML-escaped ("Klima &amp; Umwelt").
+            name = clean.line(html.unescape(term.name), "name", TOPIC_NAME_MAX, collapse=True)
+            if is_blank(name):
+                self.report.note(f"{term.kind.capitalize()} {term.slug!r} has no name; left out.")
+                return None
+            topic = db.session.scalar(select(Topic).where(func.lower(Topic.name) == name.lower()))
+            if topic is None:
+                wanted = make_slug(unquote(term.slug)) or make_slug(name) or "thema"
+                slug = unique_topic_slug(wanted)
+                description = clean.line(html.unescape(term.description), "description", 500)
+                topic = Topic(name=name, slug=slug, description=description, import_key=key)
+                db.session.add(topic)
+                db.session.flush()
+                if slug != wanted and unique_topic_slug(wanted) == wanted:
+                    db.session.add(TopicSlug(slug=wanted, topic_id=topic.id))
+                self.report.add(f"topics from {term.kind}")
+            else:
+                self.report.add("topics shared")
+        else:
+            self.report.add("topics unchanged")
+        self._topics[known] = topic
+        return topic
+
+    def _file(self, article: Article, post: WxrPost) -> None:
+        """File the article under its categories and tags (adding, never removing)."""
+        topics = [t for t in (self._topic(term) for term in post.terms) if t is not None]
+        new = [t for t in dict.fromkeys(topics) if t not in article.topics]
+        if new:
+            article.topics.extend(new)
+            self.report.add("articles filed")
 
     def _author_name(self, login: str, display_name: str) -> str:
         """The display name by the author form's rules, else the login."""
@@ -467,6 +555,10 @@ def summary(report: Report, export: WxrExport, *, dry_run: bool) -> str:
         f"Comments: {c['comments created']} created ({status_counts(report, 'comments ')}), "
         f"{c['comments unchanged']} unchanged, {c['pingbacks']} pingbacks/trackbacks skipped, "
         f"{c['comments of skipped posts']} skipped with their post.",
+        f"Topics: {c['topics from category']} created from categories, "
+        f"{c['topics from tag']} from tags, {c['topics shared']} joined a topic of the same "
+        f"name, {c['topics unchanged']} unchanged; {c['articles filed']} articles "
+        "filed under them.",
     ]
     if c["comments skipped"]:
         lines.append(f"Comments without text (skipped, see the notes): {c['comments skipped']}.")

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from apps import make_app
-from factories import make_article, make_author, make_comment, make_photo
+from factories import make_article, make_author, make_comment, make_photo, make_topic
 from helpers import soup
 from webapp.extensions import db
 from webapp.models import (
@@ -27,6 +27,7 @@ from webapp.models import (
     LoginSession,
     Role,
     SiteSetting,
+    TopicSlug,
     User,
     utcnow,
 )
@@ -39,7 +40,11 @@ def build_site() -> dict:
     """Articles with threads in every state, an old slug, a setting, and an editor's account."""
     author = make_author(name="Miriam Koch", slug="miriam-koch", bio="Schreibt über *Klima*.")
     photo = make_photo()
-    first = make_article(author=author, photo=photo, title="Klimaschutz im Rat")
+    climate = make_topic("Klima & Umwelt", slug="klima", description="Stadtgrün, Energie")
+    council = make_topic("Stadtrat")
+    first = make_article(
+        author=author, photo=photo, title="Klimaschutz im Rat", topics=[climate, council]
+    )
     second = make_article(author=author, photo=None, title="Radwege & Busse < 1 %")
     draft = make_article(author=make_author(), published_at=None, title="Entwurf")
     question = make_comment(first, text="Wann kommt der Plan?\nUnd wer zahlt?", created_at=ago(3))
@@ -50,6 +55,7 @@ def build_site() -> dict:
     db.session.execute(update(Comment).where(Comment.id == answer.id).values(parent_id=question.id))
     make_comment(second, text="Zu wenig!", created_at=ago(1))
     db.session.add(ArticleSlug(slug="alter-klima-slug", article=first))
+    db.session.add(TopicSlug(slug="umwelt", topic=climate))
     db.session.add(SiteSetting(key="moderation", value=json.dumps("first")))
     editor = User(email=USER_EMAIL, name="Chefin", password_hash=PASSWORD_HASH, role=Role.ADMIN)
     db.session.add_all(
@@ -111,6 +117,7 @@ def reader_view(client, slug: str) -> tuple | int:
         ],
         page.select_one(".article .body").decode_contents(),
         page.select_one(".author-box").get_text(" ", strip=True),
+        [a.get_text() for a in page.select(".article .topic-links a")],
     )
 
 
@@ -129,6 +136,7 @@ def test_a_round_trip_shows_the_same_pages(databases, app, runner, client, tmp_p
         assert result.exit_code == 0, result.output
         assert "Photos: 1 created, 0 unchanged, 0 missing." in result.output
         assert "Authors: 2 created, 0 unchanged." in result.output
+        assert "Topics: 2 created, 0 unchanged." in result.output
         assert "Articles: 3 created, 0 unchanged." in result.output
         assert "Old slugs: 1 created, 0 unchanged, 0 skipped (taken)." in result.output
         assert (
@@ -139,6 +147,9 @@ def test_a_round_trip_shows_the_same_pages(databases, app, runner, client, tmp_p
         reader = other.test_client()
         after = {slug: reader_view(reader, slug) for slug in slugs.values()}
         assert front_page(reader) == before_front
+        topic_page = soup(reader.get("/thema/klima"))
+        assert topic_page.select_one(".teaser").get_text() == "Stadtgrün, Energie"
+        assert reader.get("/thema/umwelt").headers["Location"] == "/thema/klima"
         old = db.session.scalar(select(ArticleSlug).where(ArticleSlug.slug == "alter-klima-slug"))
         answer = db.session.scalar(select(Comment).where(Comment.text.startswith("Im Mai")))
         question = db.session.get(Comment, answer.parent_id)
@@ -172,6 +183,7 @@ def test_the_export_holds_no_accounts_passwords_or_logins(app, runner, tmp_path)
         "exported_at",
         "photos",
         "authors",
+        "topics",
         "articles",
         "comments",
         "settings",

@@ -71,6 +71,7 @@ ANONYMOUS = "Anonym"  # WordPress shows "Anonymous" for comments without a name
 
 # The editorial forms' limits (editorial/forms.py); the String(n) columns have the same.
 TITLE_MAX = 300
+TOPIC_NAME_MAX = 100  # the topic form's limit
 TEASER_MAX = 500  # a Text column: longer teasers are kept
 PHOTO_ALT_MAX = 300
 PHOTO_CAPTION_MAX = 500

@@ -1,15 +1,17 @@
 """Zirkel's own export: what readers see and editors wrote, as one JSON file, and back.
 
 The file (format "zirkel-export", version 1) holds photos (their key and sizes, not the
-image files: those are in instance/media/), authors, articles (Markdown body, photo key,
-old slugs), comments (status, parent, times in UTC ISO 8601) and site settings. Records
-refer to each other by their id in the exporting database. Never in it: user accounts,
-password hashes, login sessions, login attempts, audit entries, used one-time links.
+image files: those are in instance/media/), authors, topics (with their old slugs),
+articles (Markdown body, photo key, old slugs, topics), comments (status, parent, times
+in UTC ISO 8601) and site settings. Records refer to each other by their id in the
+exporting database. Never in it: user accounts, password hashes, login sessions, login
+attempts, audit entries, used one-time links.
 
 `JsonImporter` restores such a file into an empty or an existing database. A record that
 is there already is left as it is ("unchanged"), so importing twice changes nothing:
 
 - authors match by import_key (when they have one, e.g. from WordPress), else by slug;
+- topics by import_key, else by slug, else by name (files from before topics have none);
 - articles by import_key, else by slug, else by old slug;
 - comments by import_key, else by article, time, name and text.
 
@@ -37,7 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..comments.forms import is_blank
 from ..extensions import db
@@ -51,9 +53,12 @@ from ..models import (
     CommentStatus,
     Photo,
     SiteSetting,
+    Topic,
+    TopicSlug,
+    article_topic,
     utcnow,
 )
-from ..slugs import unique_article_slug, unique_author_slug
+from ..slugs import unique_article_slug, unique_author_slug, unique_topic_slug
 from .common import (
     ANONYMOUS,
     AUTHOR_NAME_MAX,
@@ -62,6 +67,7 @@ from .common import (
     PHOTO_CREDIT_MAX,
     TEASER_MAX,
     TITLE_MAX,
+    TOPIC_NAME_MAX,
     Cleaner,
     Report,
     TransferError,
@@ -95,6 +101,7 @@ def export_data() -> dict[str, Any]:
         "authors": [
             _author(a, photo_keys) for a in db.session.scalars(select(Author).order_by(Author.id))
         ],
+        "topics": _topics(),
         "articles": _articles(photo_keys),
         "comments": [_comment(c) for c in _all_comments()],
         "settings": {
@@ -132,12 +139,38 @@ def _author(author: Author, photo_keys: dict[int, str]) -> dict[str, Any]:
     }
 
 
+def _topics() -> list[dict[str, Any]]:
+    old_slugs: dict[int, list[str]] = defaultdict(list)
+    for topic_id, slug in db.session.execute(
+        select(TopicSlug.topic_id, TopicSlug.slug).order_by(TopicSlug.id)
+    ):
+        old_slugs[topic_id].append(slug)
+    return [
+        {
+            "id": t.id,
+            "import_key": t.import_key,
+            "name": t.name,
+            "slug": t.slug,
+            "description": t.description,
+            "old_slugs": old_slugs[t.id],
+        }
+        for t in db.session.scalars(select(Topic).order_by(Topic.id))
+    ]
+
+
 def _articles(photo_keys: dict[int, str]) -> list[dict[str, Any]]:
     old_slugs: dict[int, list[str]] = defaultdict(list)
     for article_id, slug in db.session.execute(
         select(ArticleSlug.article_id, ArticleSlug.slug).order_by(ArticleSlug.id)
     ):
         old_slugs[article_id].append(slug)
+    topics: dict[int, list[int]] = defaultdict(list)
+    for article_id, topic_id in db.session.execute(
+        select(article_topic.c.article_id, article_topic.c.topic_id).order_by(
+            article_topic.c.topic_id
+        )
+    ):
+        topics[article_id].append(topic_id)
     return [
         {
             "id": a.id,
@@ -154,6 +187,7 @@ def _articles(photo_keys: dict[int, str]) -> list[dict[str, Any]]:
             "published_at": iso_utc(a.published_at),
             "author": a.author_id,
             "old_slugs": old_slugs[a.id],
+            "topics": topics[a.id],
         }
         for a in db.session.scalars(select(Article).order_by(Article.id))
     ]
@@ -230,6 +264,12 @@ class Record:
     def flag(self, name: str) -> bool:
         return self._get(name, (bool,), False)
 
+    def numbers(self, name: str) -> list[int]:
+        values = self._get(name, (list,), True) or []
+        if not all(type(v) is int for v in values):
+            raise TransferError(f"{self.where}: {name!r} must be a list of numbers.")
+        return values
+
     def strings(self, name: str) -> list[str]:
         values = self._get(name, (list,), True) or []
         if not all(isinstance(v, str) for v in values):
@@ -264,6 +304,7 @@ class JsonImporter:
         self.report = Report()
         self._photos: dict[str, Photo | None] = {}  # by key; None: files missing
         self._authors: dict[int, Author] = {}  # by id in the file
+        self._topics: dict[int, Topic] = {}  # by id in the file
         self._new_authors: set[int] = set()  # ids here of authors this import created
         self._articles: dict[int, Article] = {}
         self._skipped_articles: set[int] = set()  # ids in the file of articles skipped
@@ -279,6 +320,8 @@ class JsonImporter:
             self._import_photo(record)
         for record in records(self.data, "authors"):
             self._import_author(record)
+        for record in records(self.data, "topics"):
+            self._import_topic(record)
         for record in records(self.data, "articles"):
             self._import_article(record)
         self._import_comments(records(self.data, "comments"))
@@ -363,6 +406,36 @@ class JsonImporter:
             return ANONYMOUS
         return name
 
+    def _import_topic(self, record: Record) -> None:
+        clean = Cleaner(record.where, self.report)
+        import_key = clean.key(record.text("import_key", optional=True))
+        name = clean.line(record.text("name"), "name", TOPIC_NAME_MAX)
+        if is_blank(name):
+            raise TransferError(f"{record.where}: a topic needs a name.")
+        slug = clean.slug(record.text("slug"), name, "thema")
+        topic = (
+            _by_import_key(Topic, import_key)
+            or db.session.scalar(select(Topic).where(Topic.slug == slug))
+            or db.session.scalar(select(Topic).where(func.lower(Topic.name) == name.lower()))
+        )
+        if topic is None:
+            topic = Topic(
+                name=name,
+                slug=unique_topic_slug(slug),
+                description=clean.line(record.text("description"), "description", 500),
+                import_key=import_key,
+            )
+            db.session.add(topic)
+            db.session.flush()
+            for old_slug in record.strings("old_slugs"):
+                old_slug = clean.old_slug(old_slug)
+                if old_slug is not None and unique_topic_slug(old_slug) == old_slug:
+                    db.session.add(TopicSlug(slug=old_slug, topic_id=topic.id))
+            self.report.add("topics created")
+        else:
+            self.report.add("topics unchanged")
+        self._topics[record.number("id")] = topic
+
     def _import_article(self, record: Record) -> None:
         clean = Cleaner(record.where, self.report)
         import_key = clean.key(record.text("import_key", optional=True))
@@ -383,6 +456,12 @@ class JsonImporter:
         for old_slug in record.strings("old_slugs"):
             if (old_slug := clean.old_slug(old_slug)) is not None:
                 add_old_slug(article, old_slug, self.report)
+        for topic_id in record.numbers("topics"):
+            topic = self._topics.get(topic_id)
+            if topic is None:
+                raise TransferError(f"{record.where}: topic {topic_id} is not in the file.")
+            if topic not in article.topics:
+                article.topics.append(topic)
         self._articles[record.number("id")] = article
 
     def _create_article(
@@ -552,6 +631,7 @@ def summary(report: Report, *, dry_run: bool) -> str:
         f"Photos: {c['photos created']} created, {c['photos unchanged']} unchanged, "
         f"{c['photos missing']} missing.",
         f"Authors: {c['authors created']} created, {c['authors unchanged']} unchanged.",
+        f"Topics: {c['topics created']} created, {c['topics unchanged']} unchanged.",
         f"Articles: {c['articles created']} created, {c['articles unchanged']} unchanged.",
         f"Old slugs: {c['old slugs created']} created, {c['old slugs unchanged']} unchanged, "
         f"{c['old slugs taken']} skipped (taken).",

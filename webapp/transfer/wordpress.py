@@ -64,6 +64,7 @@ from .common import (
     BATCH,
     TEASER_MAX,
     TITLE_MAX,
+    TOPIC_NAME_MAX,
     Cleaner,
     Report,
     TransferError,
@@ -90,7 +91,6 @@ PUBLISHED_STATUSES = {"publish", "future"}
 # Trashed posts are gone from the WordPress site; auto-drafts are empty editor sessions.
 SKIPPED_STATUSES = {"trash", "auto-draft"}
 UNTITLED = "Ohne Titel"  # readers see it, so German
-TOPIC_NAME_MAX = 100  # the topic form's limit
 # The taxonomies that become topics, by the domain a post's <category> names.
 TERM_KINDS = {"category": "category", "post_tag": "tag"}
 

@@ -15,6 +15,7 @@ from . import assets, caching, formatting, mail, media, security
 from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, migrate
 from .middleware import ChunkedBodyLimit, Request
+from .search.index import is_search_table
 from .settings import DEFAULTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +90,13 @@ def load_or_create_secret(path: Path) -> str:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     # Batch mode: SQLite can only alter a table by copying it.
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        include_object=is_search_table,  # the search index's table belongs to its migration
+    )
     csrf.init_app(app)
     babel.init_app(app)
     with app.app_context():
@@ -97,6 +104,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import search
     from .articles import views as articles
     from .comments import items as comment_items
     from .comments import subscription_views  # noqa: F401 - adds its routes to comments.bp
@@ -106,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)
+    search.register(app)
     comment_items.register(app)
     media.register(app)
     auth.register(app)

@@ -92,15 +92,12 @@ def merge_topics(source: Topic, target: Topic) -> int:
         raise TopicError("a topic cannot be merged into itself")
     touch_articles_of([source.id])
     already = select(article_topic.c.article_id).where(article_topic.c.topic_id == target.id)
-    moved = db.session.execute(
-        insert(article_topic).from_select(
-            ["article_id", "topic_id"],
-            select(article_topic.c.article_id, literal(target.id)).where(
-                article_topic.c.topic_id == source.id,
-                article_topic.c.article_id.not_in(already),
-            ),
-        )
-    ).rowcount
+    moving = select(article_topic.c.article_id, literal(target.id)).where(
+        article_topic.c.topic_id == source.id, article_topic.c.article_id.not_in(already)
+    )
+    # Counted first: drivers do not all report the rows an INSERT … SELECT wrote.
+    moved = db.session.scalar(select(func.count()).select_from(moving.subquery()))
+    db.session.execute(insert(article_topic).from_select(["article_id", "topic_id"], moving))
     db.session.execute(
         update(TopicSlug).where(TopicSlug.topic_id == source.id).values(topic_id=target.id)
     )

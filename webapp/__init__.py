@@ -104,7 +104,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import search
+    from . import feeds, search
     from .articles import views as articles
     from .comments import items as comment_items
     from .comments import subscription_views  # noqa: F401 - adds its routes to comments.bp
@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)
+    app.register_blueprint(feeds.bp)
     search.register(app)
     comment_items.register(app)
     media.register(app)

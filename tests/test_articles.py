@@ -45,7 +45,10 @@ def test_front_page_is_paginated(app, client):
     assert [h.get_text(strip=True) for h in first.select(".card-title")] == ["Nr 0", "Nr 1"]
     assert first.find("a", rel="next")["href"] == "/?seite=2"
     assert first.find("a", rel="prev") is None
-    assert "Seite 1 von 3" in first.select_one(".pagination").get_text()
+    current = first.select_one(".pagination [aria-current=page]")
+    assert current.get_text() == "Seite 1 von 3"
+    numbers = [a.get_text() for a in first.select(".page-numbers a")]
+    assert numbers == ["Seite 1 von 3", "Seite 2", "Seite 3"]
     assert [h.get_text(strip=True) for h in third.select(".card-title")] == ["Nr 4"]
     assert third.find("a", rel="prev")["href"] == "/?seite=2"
     assert client.get("/?seite=4").status_code == 404

@@ -196,7 +196,10 @@ def test_a_recent_comments_permalink_shows_the_article_page_with_it(client, busy
     assert response.status_code == 200
     assert page.find("h1").get_text() == busy_article.title
     assert page.find("li", id=f"kommentar-{ids[-3]}") is not None
-    assert page.find("link", rel="canonical")["href"] == f"/artikel/{busy_article.slug}"
+    assert (
+        page.find("link", rel="canonical")["href"]
+        == f"http://localhost/artikel/{busy_article.slug}"
+    )
 
 
 def test_an_old_comments_permalink_still_shows_it_among_its_neighbours(client, busy_article):
@@ -260,7 +263,7 @@ def test_a_permalink_outlives_a_new_title_of_its_article(client, app):
     with writing():
         db.session.get(type(article), article.id).slug = "neuer-titel"
     page = soup(client.get(permalink(article, comment.id)))
-    assert page.find("link", rel="canonical")["href"] == "/artikel/neuer-titel"
+    assert page.find("link", rel="canonical")["href"] == "http://localhost/artikel/neuer-titel"
     assert "Bleibt auffindbar" in page.find(id=f"kommentar-{comment.id}").get_text()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, caching, formatting, mail, media, security
+from . import assets, caching, formatting, mail, media, security, seo, urls
 from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, migrate
 from .middleware import ChunkedBodyLimit, Request
@@ -49,6 +49,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     formatting.register(app)
+    urls.register(app)
+    seo.register(app)
     assets.register(app)
     security.register(app)
     caching.register(app)
@@ -104,7 +106,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import feeds, search
+    from . import feeds, legacy, search, sitemap
     from .articles import views as articles
     from .comments import items as comment_items
     from .comments import subscription_views  # noqa: F401 - adds its routes to comments.bp
@@ -115,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(sitemap.bp)
+    legacy.register(app)
     search.register(app)
     comment_items.register(app)
     media.register(app)

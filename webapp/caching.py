@@ -55,10 +55,14 @@ def version_tag(*parts: object) -> str:
     """An ETag value from the versions a response shows, plus the release and language.
 
     It also changes every hour, so that a browser's copy of a form never carries a
-    token older than that (see comments/token.py).
+    token older than that (see comments/token.py). And it names the site's address
+    (ZIRKEL_SITE_URL, else the host the request named): pages and feeds hold absolute
+    links, and a request with a forged Host header must not put its host into the copy
+    every other reader gets.
     """
     hour = int(time.time() // 3600)
-    key = repr((*parts, current_app.config["RELEASE"], language(), hour)).encode()
+    site = current_app.config["SITE_URL"] or request.host_url
+    key = repr((*parts, current_app.config["RELEASE"], language(), hour, site)).encode()
     return hashlib.blake2b(key, digest_size=10).hexdigest()
 
 

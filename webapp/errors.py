@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .database import DatabaseBusy, is_busy
 from .htmx import is_htmx
+from .legacy import legacy_redirect
 from .messages import Status, message_region
 
 # Titles and texts for the codes readers meet; our own abort() texts win over these.
@@ -56,7 +57,7 @@ def describe(error: HTTPException) -> tuple[str, str]:
 def handle_http_error(error: HTTPException):
     """Render an error as a page, or as a message htmx puts into the live region of the part
     of the page the request came from (see webapp/messages.py)."""
-    if error.code == 404 and (moved := without_trailing_slash()):
+    if error.code == 404 and (moved := without_trailing_slash() or legacy_redirect()):
         return moved
     title, text = describe(error)
     code = error.code or 500

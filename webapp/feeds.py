@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -25,9 +25,9 @@ from .article_page import published_versions, redirect_if_renamed
 from .caching import conditional_page, version_tag
 from .extensions import db
 from .models import Article, Comment, CommentStatus, article_topic, utcnow
-from .notifications import absolute_url
 from .text import comment_html
 from .topics import renamed_topic_slug, topic_by_slug
+from .urls import absolute_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -53,11 +53,6 @@ def _tag(kind: str, number: int) -> str:
     """A stable entry id (an article's address may change, its id does not)."""
     host = urlsplit(absolute_url("articles.index")).hostname or "localhost"
     return f"tag:{host},2026:{kind}/{number}"
-
-
-def _site_version() -> tuple:
-    # The links point at this site: with ZIRKEL_SITE_URL unset they follow the request's host.
-    return (current_app.config["SITE_URL"] or request.host_url,)
 
 
 def _answer(etag: str, title: str, self_endpoint: str, alternate: str, entries, **values):
@@ -122,7 +117,7 @@ def articles():
     """The site's articles, newest first."""
     statement = Article.published()
     return _answer(
-        version_tag("feed", *_site_version(), *_articles_version(statement)),
+        version_tag("feed", *_articles_version(statement)),
         current_app.config["SITE_NAME"],
         "feeds.articles",
         absolute_url("articles.index"),
@@ -145,7 +140,6 @@ def topic(slug: str):
             "topic feed",
             topic.id,
             topic.updated_at,
-            *_site_version(),
             *_articles_version(statement),
         ),
         f"{topic.name} – {current_app.config['SITE_NAME']}",
@@ -200,7 +194,6 @@ def article_comments(slug: str):
             versions.id,
             versions.comment_version,
             versions.updated_at,
-            *_site_version(),
         ),
         _("Comments on “%(title)s”", title=article.title),
         "feeds.article_comments",
@@ -222,7 +215,7 @@ def comments():
         )
     ).one()
     return _answer(
-        version_tag("comments feed", *version, *_site_version()),
+        version_tag("comments feed", *version),
         _("Comments – %(site)s", site=current_app.config["SITE_NAME"]),
         "feeds.comments",
         absolute_url("articles.index"),

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from .formatting import date_and_time
 from .mail import enqueue, is_address, one_line
 from .models import Article, Comment, CommentStatus, Role, UsedLink, User
 from .site_settings import get_setting
+from .urls import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -114,18 +115,6 @@ def moderator_addresses() -> list[str]:
         if is_address(address):
             addresses.append(address)
     return list(dict.fromkeys(addresses))
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """A URL for a mail: on ZIRKEL_SITE_URL if set, else on the host this request named.
-
-    Set SITE_URL in production: a reader could post with a forged Host header and so put
-    another site into the links moderators get.
-    """
-    base = current_app.config["SITE_URL"]
-    if base:
-        return str(base).rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def notify_moderators(

@@ -812,7 +812,7 @@ def test_avatars_are_drawn_beside_the_names_from_this_site_only(page, server, si
     elsewhere = []
     page.on("request", lambda r: elsewhere.append(r.url) if server.url not in r.url else None)
     page.goto(server.url + path)
-    pictures = page.locator(".comment-body > img.avatar")
+    pictures = page.locator(".comment-body > img")
     expect(pictures).to_have_count(3)
     pictures.last.scroll_into_view_if_needed()
     for n in range(3):  # lazy: loaded when scrolled to, and drawn

@@ -27,7 +27,8 @@ from sqlalchemy import select
 from .. import mail
 from ..extensions import db
 from ..models import Article, Comment, Subscription, utcnow
-from ..notifications import absolute_url, one_line
+from ..notifications import one_line
+from ..urls import absolute_url
 
 logger = logging.getLogger(__name__)
 

@@ -52,6 +52,7 @@ class PageWeight:
     assets: list[Asset]  # the CSS and JS the page links
     first_view: list[Asset]  # every request besides the page and the article photo
     photo: str | None
+    first_view_seen_by: str = ""  # how the first view was found
 
     @property
     def assets_raw(self) -> int:
@@ -122,14 +123,55 @@ def page_weight(page_url: str, body: bytes, photo_paths: Sequence[str] = PHOTO_P
         for ref in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.decode(errors="replace")):
             if not ref.startswith("data:"):
                 others.append(Asset(urljoin(asset.url, ref), "css-url"))
+    first_view, seen_by = assets + others, "the HTML and CSS (every image counted)"
+    if (loaded := browser_first_view(page_url)) is not None:
+        skip = {page_url, photo_url}
+        first_view = [Asset(url, "browser") for url in loaded if url not in skip]
+        seen_by = f"Chromium at {VIEWPORT[0]} × {VIEWPORT[1]} px (lazy images below it not loaded)"
     return PageWeight(
         url=page_url,
         html_raw=len(body),
         html_gzipped=gzipped_size(body),
         assets=assets,
-        first_view=assets + others,
+        first_view=first_view,
         photo=photo_url,
+        first_view_seen_by=seen_by,
     )
+
+
+VIEWPORT = (1280, 800)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def browser_first_view(page_url: str) -> list[str] | None:
+    """Every URL a real first view of the page requests (Debian's Chromium, an empty
+    cache, until the network is idle), the page itself first; None without a browser."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not CHROMIUM.exists():
+        return None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(page_url, wait_until="networkidle")
+            return requested
+        finally:
+            browser.close()
 
 
 # --- SQL statements per page ---------------------------------------------------------------

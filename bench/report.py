@@ -304,7 +304,8 @@ def render(r: Results) -> str:
     add(
         f"Besides the page and the article photo ({w.photo or 'not found'}): "
         f"**{len(w.first_view)}** (stylesheets, scripts, other images, icons, "
-        "`url()`s in the CSS; the favicon is a `data:` URL)."
+        f"`url()`s in the CSS; the favicon is a `data:` URL), as seen by "
+        f"{w.first_view_seen_by}."
     )
     add("")
     for asset in w.first_view:

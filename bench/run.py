@@ -39,6 +39,8 @@ from bench.figures import measure as measure_figure  # noqa: E402
 BIN = Path(sys.executable).parent
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SITE_CONFIG = PROJECT_ROOT / "deploy" / "nginx-zirkel.conf"
+# A word of the data set's texts, in an inflection they do not all use: the search stems it.
+SEARCH = "/suche?q=Haushalte+Stadt"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -145,6 +147,7 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
             env,
             [
                 ("Front page", "/", {}),
+                ("Search", SEARCH, {}),
                 ("Article, 0 comments", article[0], {}),
                 ("Article, 50 comments", article[50], {}),
                 ("Article, 10,000 comments", article[10_000], {}),
@@ -162,6 +165,11 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
         say("Load:")
         wait_until_quiet(BUSY, limit=30, progress=say)
         figures["front"] = measure_figure(Figure("front", "Front page", "GET /"), base + "/", plan)
+        figures["search"] = measure_figure(
+            Figure("search", "Search", f"GET {SEARCH}", note=probe.search_note),
+            base + SEARCH,
+            plan,
+        )
         for count, name in ((0, "0"), (50, "50"), (10_000, "10,000")):
             figures[f"article{count}"] = measure_figure(
                 Figure(
@@ -221,7 +229,7 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
         master_rss = servers.rss_bytes(app.pid)
 
     order = [
-        "front", "article0", "article50", "article10000", "refresh304",
+        "front", "search", "article0", "article50", "article10000", "refresh304",
         "post50", "post10000", "nginx", "static", "constant",
     ]  # fmt: skip
     return report.Results(
@@ -256,6 +264,7 @@ class Probe:
     etag: str  # of the comment list (htmx refresh)
     refresh_status: int  # the list asked again with If-None-Match: <etag>
     sizes: dict[int, int]  # bytes of the article page, by number of comments
+    search_note: str  # what the search found
 
 
 def _probe(base: str, article: dict[int, str], comments: str) -> Probe:
@@ -267,12 +276,18 @@ def _probe(base: str, article: dict[int, str], comments: str) -> Probe:
     refresh_status, _, _ = measure.fetch(
         base + comments, {"HX-Request": "true", "If-None-Match": etag}
     )
+    search_status, _, results = measure.fetch(base + SEARCH)
+    found = re.search(rb'id="suche-status"[^>]*>([^<]*)<', results)
     return Probe(
         page=page,
         token=_form_token(page),
         etag=etag,
         refresh_status=refresh_status,
         sizes={count: len(measure.fetch(base + path)[2]) for count, path in article.items()},
+        search_note=(
+            f"answered {search_status}: “{found[1].decode() if found else '?'}” "
+            f"({len(results):,} bytes, a page of the best matches)."
+        ),
     )
 
 

@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import serious_violations
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from apps import make_app
 from editorial_helpers import PASSWORD, make_user
-from factories import make_article, make_author, make_comment
+from factories import make_article, make_author, make_comment, make_topic
 from mailserver import MailServer
 from webapp.extensions import db
 from webapp.models import Article, Comment, Role, utcnow
@@ -640,22 +640,32 @@ def long_site(site, server) -> dict[str, str]:
     """Everything a reader or editor can make long, long: and the pages that show it."""
     with site.writing():
         author = make_author(name=LONG_NAME, slug="sehr-lang")
-        article = make_article(photo=None, author=author, title=LONG_WORD, teaser=LONG_WORD)
+        topic = make_topic(LONG_WORD[:100], slug="sehr-langes-thema", description=LONG_WORD)
+        article = make_article(
+            photo=None, author=author, title=LONG_WORD, teaser=LONG_WORD, topics=[topic]
+        )
         for _ in range(PER_PAGE + 1):
             comment = make_comment(article, name=LONG_NAME, text=f"{LONG_WORD} {LONG_ADDRESS}")
         make_comment(article, status="pending", name=LONG_NAME, text=LONG_WORD)
         make_user(email="lang@example.org", role=Role.ADMIN)
         slug, comment_id, article_id = article.slug, comment.id, article.id
+        topic_id = topic.id
         first_id = db.session.scalar(select(Comment.id).where(Comment.article_id == article.id))
     return {
         "front page": "/",
         "article": f"/artikel/{slug}",
         "author": "/autoren/sehr-lang",
+        "authors": "/autoren",
+        "topic": "/thema/sehr-langes-thema",
+        "topics": "/themen",
+        "search": f"/suche?q={LONG_WORD[:60]}",
         "older comments": f"/artikel/{slug}/kommentare?vor={comment_id}",
         "permalink": f"/kommentare/{first_id}",
         "editorial: articles": "/verwaltung/artikel",
         "editorial: article": f"/verwaltung/artikel/{article_id}",
         "editorial: authors": "/verwaltung/autoren",
+        "editorial: topics": "/verwaltung/themen",
+        "editorial: topic": f"/verwaltung/themen/{topic_id}",
         "editorial: comments": "/verwaltung/kommentare?status=alle",
         "editorial: audit log": "/verwaltung/protokoll",
     }
@@ -754,16 +764,6 @@ def test_arabic_and_farsi_read_right_to_left_each_paragraph_its_own_way(page, se
 
 
 # --- accessibility of the new states -----------------------------------------------------------
-
-
-def serious_violations(page: Page) -> list[str]:
-    """What axe-core (4.12) finds serious or critical on the page as it is now."""
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_axe_finds_no_serious_violation_in_the_discussions_states(page, server, site):

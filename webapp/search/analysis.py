@@ -20,7 +20,7 @@ import snowballstemmer
 WORD = re.compile(r"[^\W_]+")  # letters and digits; "_" is \w but no letter
 MAX_QUERY_CHARACTERS = 500  # of what a reader typed; the rest is not read
 MAX_QUERY_TERMS = 10
-MAX_TERM_LENGTH = 60  # longer "words" are not words
+MAX_TERM_LENGTH = 100  # longer "words" are not words (German compounds can reach 80)
 _stemmer = snowballstemmer.stemmer("german")
 
 

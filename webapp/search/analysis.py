@@ -30,7 +30,7 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # the words of a few articles; small beside a worker
 def stem(word: str) -> str:
     """The stem of one word (as WORD finds them)."""
     return _stemmer.stemWord(fold(word))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from xml.etree import ElementTree
 
+import pytest
+
 from apps import make_app
 from factories import make_article, make_comment
 from helpers import soup
@@ -16,6 +18,12 @@ from webapp.extensions import db
 from webapp.models import Comment, CommentStatus
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def avatars(app):
+    """The site shows avatars (ZIRKEL_AVATARS=true; they are off by default)."""
+    app.config["AVATARS"] = True
 
 
 def avatars_on(client, article) -> dict[str, str]:
@@ -80,6 +88,21 @@ def test_only_a_pictures_name_is_an_address(client, app):
         assert client.get(f"/avatare/{wrong}.svg").status_code == 404
 
 
+def test_avatars_are_off_by_default_and_cost_little_when_on(client, app, tmp_path):
+    assert make_app(tmp_path, SECRET_KEY="x").config["AVATARS"] is False
+    sizes = {}
+    for shown in (False, True):
+        app.config["AVATARS"] = shown
+        article = make_article(slug=f"artikel-{'mit' if shown else 'ohne'}-bildern")
+        for n in range(20):
+            make_comment(article, name=f"Leserin {n}", email=f"l{n}@example.org", text="Gut.")
+        page = client.get(f"/artikel/{article.slug}")
+        assert len(soup(page).select(".comment-body > img")) == (20 if shown else 0)
+        sizes[shown] = len(page.get_data())
+    # Ids differ by a digit here and there; the picture is the difference that counts.
+    assert 40 <= (sizes[True] - sizes[False]) / 20 <= 70, "bytes of HTML an avatar costs"
+
+
 def test_an_alt_text_is_empty_a_removed_comment_has_none_and_avatars_can_be_off(client, app):
     article = make_article()
     parent = make_comment(article, name="Erika")
@@ -92,7 +115,7 @@ def test_an_alt_text_is_empty_a_removed_comment_has_none_and_avatars_can_be_off(
     assert picture["alt"] == "" and picture["loading"] == "lazy"
     assert page.select_one(".comment-removed-note") is not None
 
-    app.config["AVATARS"] = False
+    app.config["AVATARS"] = False  # the default
     other = make_article()
     make_comment(other, name="Erika")
     assert soup(client.get(f"/artikel/{other.slug}")).select(".comment-body > img") == []

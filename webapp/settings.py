@@ -26,7 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "REPLY_DEPTH": 3,  # levels of replies shown nested; deeper ones at the deepest level
     "EDIT_MINUTES": 15,  # how long the author may edit or delete a comment, from that browser
     "POLL_SECONDS": 60,  # how often an open page asks whether new comments came; 0: never
-    "AVATARS": True,  # a picture beside each commenter's name, drawn here from a keyed hash
+    # A picture beside each commenter's name, drawn here from a keyed hash of the address;
+    # off by default: ~60 bytes a comment and a few requests (see the README).
+    "AVATARS": False,
     # The spam guard (webapp/comments/guard.py)
     "MIN_SUBMIT_SECONDS": 3,  # faster posts are held for moderation
     "RATELIMIT": "3 per minute; 20 per hour",  # per network (/24, /48); "off": none

@@ -41,9 +41,12 @@ PHONE, DESKTOP = 390, 1280
 
 @pytest.fixture(scope="module")
 def server(run_gunicorn, tmp_path_factory):
-    """A gunicorn of its own with small pages of comments, so pages are quick to fill."""
+    """A gunicorn of its own with small pages of comments, so pages are quick to fill, and
+    avatars shown (so every state of the discussion is seen with them too)."""
     instance = tmp_path_factory.mktemp("discussion-instance")
-    with run_gunicorn(instance, ZIRKEL_COMMENTS_PER_PAGE=str(PER_PAGE)) as live:
+    with run_gunicorn(
+        instance, ZIRKEL_COMMENTS_PER_PAGE=str(PER_PAGE), ZIRKEL_AVATARS="true"
+    ) as live:
         yield live
 
 

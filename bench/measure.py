@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from .chromium import CHROMIUM, CHROMIUM_ARGS
 from .servers import environment
 
 GZIP_LEVEL = 6
@@ -140,15 +141,6 @@ def page_weight(page_url: str, body: bytes, photo_paths: Sequence[str] = PHOTO_P
 
 
 VIEWPORT = (1280, 800)
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def browser_first_view(page_url: str) -> list[str] | None:

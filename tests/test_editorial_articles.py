@@ -28,8 +28,12 @@ def author(app):
 
 
 def article_form(client, url: str = "/verwaltung/artikel/neu", **fields) -> dict:
+    """The form's fields as a browser sends them (with the version it was opened at)."""
+    page = soup(client.get(url))
+    version = page.find("input", attrs={"name": "version"})
     data = {
-        "csrf_token": session_token(client, url),
+        "csrf_token": page.find("input", attrs={"name": "csrf_token"})["value"],
+        "version": version.get("value", "") if version else None,
         "title": "Jubiläum im Rathaus",
         "author_id": str(db.session.scalar(select(Author.id))),
         "teaser": "Ein kurzer Anreißer.",

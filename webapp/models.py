@@ -116,6 +116,9 @@ class Article(db.Model):
     comment_version: Mapped[int] = mapped_column(default=0)
     comments_changed_at: Mapped[datetime | None]
     import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # Raised by every save in the editorial area: a form opened at an older version is
+    # not saved over a newer one (editorial/articles.py). Nothing else changes it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     author: Mapped[Author] = relationship(back_populates="articles")
     photo: Mapped[Photo | None] = relationship()

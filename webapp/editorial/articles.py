@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -38,7 +41,22 @@ def _form(article: Article | None) -> ArticleForm:
     if article is not None and request.method == "GET":
         form.published_at.data = utc_to_local(article.published_at)
         form.topic_ids.data = [t.id for t in article.topics]
+        form.version.data = str(article.version)
     return form
+
+
+class EditConflict(Exception):
+    """The article was saved by someone else since this form was opened."""
+
+
+@dataclass
+class StoredVersion:
+    """What the other save left, shown beside the form so the editor can decide."""
+
+    title: str
+    teaser: str
+    body: str
+    updated_at: datetime
 
 
 @bp.get("/artikel")
@@ -109,6 +127,12 @@ def _edit(article: Article | None):
     )
     try:
         with writing():
+            # Inside the write: nobody can save between this check and ours.
+            if article is not None and str(article.version) != (form.version.data or ""):
+                stored = StoredVersion(
+                    article.title, article.teaser, article.body, article.updated_at
+                )
+                raise EditConflict()
             # Queries first: a half-filled new article must not be flushed by them.
             photo = store_photo(upload.read()) if upload is not None else None
             topics = topics_with_ids(form.topic_ids.data or [])
@@ -134,6 +158,24 @@ def _edit(article: Article | None):
             article.published_at = published_at
             if old_slug and old_slug != article.slug:
                 _keep_old_address(article, old_slug)
+            article.version = (article.version or 0) + 1
+    except EditConflict:
+        # What the editor typed stays in the form; saving it again replaces the other
+        # version knowingly (the form now names the version it was shown).
+        form.version.data = str(db.session.get(Article, article.id).version)
+        message = _(
+            "Someone else saved this article while you were editing it. Your version is in "
+            "the form, the saved one above it: compare them, then save again to keep yours."
+        )
+        if upload is not None:
+            message += " " + _("Please choose the photo again: it was not saved.")
+        return render_template(
+            "editorial/article_form.html",
+            form=form,
+            article=article,
+            conflict=stored,
+            conflict_message=message,
+        ), 409
     except PhotoError as error:
         form.photo.errors = [str(error)]
         return render_template("editorial/article_form.html", form=form, article=article), 422

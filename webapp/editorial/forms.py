@@ -14,6 +14,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -93,6 +94,8 @@ class ArticleForm(FlaskForm):
         validate_choice=True,
     )
     comments_open = BooleanField(_l("Comments are open"), default=True)
+    # The article's version when the form was opened (see editorial/articles.py).
+    version = HiddenField()
     published_at = DateTimeLocalField(
         _l("Publication date"),
         format="%Y-%m-%dT%H:%M",

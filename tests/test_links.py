@@ -109,7 +109,6 @@ def test_nothing_typed_breaks_out_of_the_tags(client, app):
     article = make_article(
         title=BREAKOUT, teaser=BREAKOUT, photo_alt=BREAKOUT, topics=[make_topic(BREAKOUT)]
     )
-    make_author()
     response = client.get(f"/artikel/{article.slug}")
     assert '<script>alert("x")' not in response.get_data(as_text=True)
     page = soup(response)

@@ -155,6 +155,7 @@ def test_an_editor_creates_and_renames_a_topic_and_the_old_address_answers(edito
     old = editor.get("/thema/einwanderung?seite=1")
     assert old.status_code == 301
     assert old.headers["Location"] == "/thema/zuwanderung?seite=1"
+    assert editor.get("/thema/einwanderung/feed").headers["Location"] == "/thema/zuwanderung/feed"
     article_page = soup(editor.get(f"/artikel/{db.session.scalar(select(Article.slug))}"))
     assert article_page.select_one(".topic-links a").get_text() == "Zuwanderung"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -24,9 +24,9 @@ from werkzeug.exceptions import NotFound
 from .article_page import published_versions, redirect_if_renamed
 from .caching import conditional_page, version_tag
 from .extensions import db
-from .models import Article, Comment, CommentStatus, article_topic, utcnow
+from .models import Article, Comment, CommentStatus, utcnow
 from .text import comment_html
-from .topics import renamed_topic_slug, topic_by_slug
+from .topics import published_in, topic_or_404
 from .urls import absolute_url
 
 bp = Blueprint("feeds", __name__)
@@ -128,13 +128,8 @@ def articles():
 @bp.get("/thema/<slug>/feed")
 def topic(slug: str):
     """One topic's articles, newest first."""
-    topic = topic_by_slug(slug)
-    if topic is None:
-        if (current := renamed_topic_slug(slug)) is not None:
-            return redirect(url_for("feeds.topic", slug=current), 301)
-        abort(404, _("There is no topic at this address."))
-    filed = select(article_topic.c.article_id).where(article_topic.c.topic_id == topic.id)
-    statement = Article.published().where(Article.id.in_(filed))
+    topic = topic_or_404(slug)
+    statement = published_in(topic)
     return _answer(
         version_tag(
             "topic feed",

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, literal, select, update
 
 from .extensions import db
@@ -25,6 +27,24 @@ class TopicError(Exception):
 
 def topic_by_slug(slug: str) -> Topic | None:
     return db.session.scalar(select(Topic).where(Topic.slug == slug))
+
+
+def topic_or_404(slug: str) -> Topic:
+    """The topic with this slug for a page or feed of it; a former slug answers 301 to the
+    same page under the current one (as articles do), anything else a German 404."""
+    topic = topic_by_slug(slug)
+    if topic is None:
+        if (current := renamed_topic_slug(slug)) is not None:
+            arguments = {**request.view_args, **request.args.to_dict(), "slug": current}
+            abort(redirect(url_for(request.endpoint, **arguments), 301))
+        abort(404, _("There is no topic at this address."))
+    return topic
+
+
+def published_in(topic: Topic):
+    """A select of the topic's published articles, newest first."""
+    filed = select(article_topic.c.article_id).where(article_topic.c.topic_id == topic.id)
+    return Article.published().where(Article.id.in_(filed))
 
 
 def renamed_topic_slug(slug: str) -> str | None:

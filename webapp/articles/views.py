@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,8 +10,8 @@ from werkzeug.exceptions import NotFound
 
 from ..article_page import article_response, redirect_if_renamed
 from ..extensions import db
-from ..models import Article, Author, article_topic
-from ..topics import published_article_counts, renamed_topic_slug, topic_by_slug
+from ..models import Article, Author
+from ..topics import published_article_counts, published_in, topic_or_404
 
 bp = Blueprint("articles", __name__)
 
@@ -82,11 +82,6 @@ def topics():
 @bp.get("/thema/<slug>")
 def topic(slug: str):
     """A topic's published articles, newest first, a page at a time."""
-    topic = topic_by_slug(slug)
-    if topic is None:
-        if (current := renamed_topic_slug(slug)) is not None:
-            return redirect(url_for("articles.topic", slug=current, **request.args), 301)
-        abort(404, _("There is no topic at this address."))
-    filed = select(article_topic.c.article_id).where(article_topic.c.topic_id == topic.id)
-    page = _cards(Article.published().where(Article.id.in_(filed)))
+    topic = topic_or_404(slug)
+    page = _cards(published_in(topic))
     return render_template("articles/topic.html", topic=topic, page=page)

@@ -97,11 +97,9 @@ def search(query: str, page: int = 1, per_page: int = 10) -> Results:
 
 
 def _matches(word: str, terms: list[str]) -> bool:
-    # Cheap first: a word can only match a stem it starts like.
-    start = word[:2].casefold()
-    return any(t[:2] == start or not start.isascii() for t in terms) and any(
-        stem(word).startswith(t) for t in terms
-    )
+    """Whether the search found this word: its stem begins with a term, as in the index."""
+    word_stem = stem(word)
+    return any(word_stem.startswith(term) for term in terms)
 
 
 def highlight(value: str, terms: list[str]) -> Markup:

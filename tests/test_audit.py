@@ -11,7 +11,7 @@ from test_moderation import QUEUE, audit_entries, htmx_post, login, make_user, s
 
 from factories import make_article, make_comment
 from helpers import soup
-from webapp.editorial.moderation import AuditLogIsAppendOnly
+from webapp.editorial.audit import AuditLogIsAppendOnly
 from webapp.extensions import db
 from webapp.models import AuditEntry, CommentStatus, Role
 

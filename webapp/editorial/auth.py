@@ -1,16 +1,31 @@
-"""Editorial accounts: login with throttling, server-side login sessions, roles."""
+"""Editorial accounts: login with throttling, server-side login sessions, roles.
+
+Throttling must slow guessing down without locking the real person out. Failed logins
+are counted per account *and* network (IPv4 /24, IPv6 /48): MAX_FAILURES_PER_ACCOUNT
+wrong passwords for an address from one network make the next try from there wait
+FIRST_WAIT, and each further failure doubles the wait (up to LONGEST_WAIT), while the
+owner, from their own network, still logs in. A network also has a cap across accounts
+(MAX_FAILURES_PER_NETWORK in THROTTLE_WINDOW). The owner of an existing account gets a
+mail (at most once per WARN_EVERY) when it is being guessed, and an admin can lift a
+throttle on the accounts page (accounts.py). A throttled try is not checked at all, and
+unknown addresses are counted like known ones: the answers say nothing about which
+accounts exist.
+"""
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
@@ -26,18 +41,30 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from .. import mail
 from ..clients import client_network
 from ..database import writing
 from ..extensions import db, login_manager
-from ..models import LoginAttempt, LoginSession, Role, User, utcnow
+from ..formatting import wait_time
+from ..models import AuditEntry, LoginAttempt, LoginSession, Role, User, utcnow
+from ..urls import absolute_url
 
 bp = Blueprint("auth", __name__, url_prefix="/verwaltung")
 
-# Failed logins counted over this window: per account, and per network.
-THROTTLE_WINDOW = timedelta(minutes=15)
+# Per account and network: this many failures pass; then the next try waits FIRST_WAIT,
+# and every further failure doubles the wait, up to LONGEST_WAIT.
 MAX_FAILURES_PER_ACCOUNT = 5
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+FAILURES_KEPT = timedelta(days=1)  # how long a failure counts for its account
+# Per network, across accounts.
+THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_NETWORK = 20
+# The owner hears at most this often that their account is being guessed.
+WARN_EVERY = timedelta(days=1)
 MIN_PASSWORD_LENGTH = 10
+# Stored for accounts that have no password yet (invited): no password matches it.
+UNUSABLE_PREFIX = "!"
 # Checked against when the e-mail is unknown, so both cases take as long.
 _DUMMY_HASH = generate_password_hash("zirkel-dummy-password")
 
@@ -45,6 +72,23 @@ _DUMMY_HASH = generate_password_hash("zirkel-dummy-password")
 def hash_password(password: str) -> str:
     """scrypt, memory-hard (Werkzeug's default method)."""
     return generate_password_hash(password, method="scrypt")
+
+
+def unusable_password() -> str:
+    """A password hash no password matches, different each time (one-time links use it)."""
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def has_password(user: User) -> bool:
+    """Whether an account has a password set (an invited one has not, yet)."""
+    return not user.password_hash.startswith(UNUSABLE_PREFIX)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check a password; as slow for unknown accounts and accounts without one."""
+    usable = user is not None and has_password(user)
+    valid = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password)
+    return usable and valid
 
 
 class LoginForm(FlaskForm):
@@ -82,19 +126,129 @@ def role_required(*roles: Role) -> Callable:
     return decorator
 
 
-def _recent_failures(column, value: str) -> int:
-    since = utcnow() - THROTTLE_WINDOW
-    return db.session.scalar(
+def _pair_wait(count: int) -> timedelta:
+    """How long the next try waits after `count` failures for one account from one network."""
+    if count < MAX_FAILURES_PER_ACCOUNT:
+        return timedelta(0)
+    doublings = min(count - MAX_FAILURES_PER_ACCOUNT, 20)
+    return min(FIRST_WAIT * 2**doublings, LONGEST_WAIT)
+
+
+def throttle_wait(email: str, network: str) -> int:
+    """Seconds until `email` may be tried again from `network` (0: now)."""
+    now = utcnow()
+    count, last = db.session.execute(
+        select(func.count(), func.max(LoginAttempt.created_at)).where(
+            LoginAttempt.email == email,
+            LoginAttempt.address == network,
+            LoginAttempt.created_at >= now - FAILURES_KEPT,
+        )
+    ).one()
+    until = last + _pair_wait(count) if count else now
+    since = now - THROTTLE_WINDOW
+    in_window = db.session.scalar(
         select(func.count())
         .select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.created_at >= since)
+        .where(LoginAttempt.address == network, LoginAttempt.created_at >= since)
     )
+    if in_window >= MAX_FAILURES_PER_NETWORK:
+        # Free again once enough of the network's failures have left the window.
+        oldest_to_leave = db.session.scalar(
+            select(LoginAttempt.created_at)
+            .where(LoginAttempt.address == network, LoginAttempt.created_at >= since)
+            .order_by(LoginAttempt.created_at)
+            .offset(in_window - MAX_FAILURES_PER_NETWORK)
+            .limit(1)
+        )
+        until = max(until, oldest_to_leave + THROTTLE_WINDOW)
+    return max(0, math.ceil((until - now).total_seconds()))
 
 
-def _throttled(email: str, network: str) -> bool:
-    return (
-        _recent_failures(LoginAttempt.email, email) >= MAX_FAILURES_PER_ACCOUNT
-        or _recent_failures(LoginAttempt.address, network) >= MAX_FAILURES_PER_NETWORK
+@dataclass(frozen=True)
+class Throttle:
+    """An account's failed logins, for the accounts page."""
+
+    failures: int  # within FAILURES_KEPT, from every network
+    until: datetime | None  # the latest moment some network must wait for, if any
+
+
+def throttles(emails: list[str]) -> dict[str, Throttle]:
+    """The failed logins of these accounts that still count (accounts without: left out)."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(LoginAttempt.email, func.count(), func.max(LoginAttempt.created_at))
+        .where(LoginAttempt.email.in_(emails), LoginAttempt.created_at >= now - FAILURES_KEPT)
+        .group_by(LoginAttempt.email, LoginAttempt.address)
+    ).all()
+    found: dict[str, Throttle] = {}
+    for email, count, last in rows:
+        until = last + _pair_wait(count) if count >= MAX_FAILURES_PER_ACCOUNT else None
+        before = found.get(email, Throttle(0, None))
+        if until is None or until <= now:
+            until = before.until
+        elif before.until is not None:
+            until = max(until, before.until)
+        found[email] = Throttle(before.failures + count, until)
+    return found
+
+
+def lift_throttle(email: str) -> int:
+    """Forget an account's failed logins, from every network; how many there were."""
+    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email)).rowcount
+
+
+def record_failure(email: str, network: str, user: User | None) -> None:
+    """Count a failed login (inside writing()); warn the owner if it is being guessed."""
+    now = utcnow()
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - FAILURES_KEPT))
+    db.session.add(LoginAttempt(email=email, address=network, created_at=now))
+    if user is None:
+        return
+    failures = db.session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == email)
+    )
+    if failures < MAX_FAILURES_PER_ACCOUNT:
+        return
+    from . import audit  # audit.py registers its routes on the blueprint that imports this
+
+    warned = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == "login.guessed",
+            AuditEntry.subject == user.email,
+            AuditEntry.created_at >= now - WARN_EVERY,
+        )
+    )
+    if warned:
+        return
+    audit.add_entry(
+        "login.guessed",
+        user=None,  # whoever guesses; the owner is the subject
+        subject=user.email,
+        after={"failures": failures, "network": network},
+    )
+    _warn_owner(user, failures, network)
+
+
+def _warn_owner(user: User, failures: int, network: str) -> None:
+    """The mail to an account's owner: someone is guessing its password."""
+    if not current_app.config["SMTP_HOST"] or not mail.is_address(user.email):
+        return
+    site = mail.one_line(current_app.config["SITE_NAME"])
+    body = render_template(
+        "email/login_warning.txt",
+        site=site,
+        failures=failures,
+        network=network,
+        account_url=absolute_url("editorial.own_account"),
+        reset_url=absolute_url("editorial.forgot_password"),
+    )
+    mail.enqueue(
+        to=user.email,
+        subject=_("[%(site)s] Failed logins to your account", site=site),
+        body=body,
+        kind="login-warning",
     )
 
 
@@ -119,33 +273,41 @@ def login():
     form = LoginForm()
     error = None
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         network = client_network()
-        if _throttled(email, network):
-            error = _("Too many failed attempts. Please wait a few minutes and try again.")
+        wait = throttle_wait(email, network)
+        if wait:
+            error = _("Too many failed attempts. Please try again %(when)s.", when=wait_time(wait))
+            headers["Retry-After"] = str(wait)
             status = 429
         else:
             user = db.session.scalar(select(User).where(User.email == email))
-            valid = check_password_hash(
-                user.password_hash if user else _DUMMY_HASH, form.password.data
-            )
-            if user is not None and valid and user.active:
+            if password_matches(user, form.password.data) and user.active:
                 with writing():
+                    user = db.session.get(User, user.id)
                     login_session = LoginSession(id=secrets.token_urlsafe(32), user=user)
                     db.session.add(login_session)
                     user.last_login_at = utcnow()
+                    # The owner's own typos from here are forgiven once they get it right.
+                    db.session.execute(
+                        delete(LoginAttempt).where(
+                            LoginAttempt.email == email, LoginAttempt.address == network
+                        )
+                    )
                 user.login_session_id = login_session.id
                 session.clear()  # nothing from before the login carries over
                 login_user(user)
                 return redirect(safe_next(request.args.get("next")), 303)
             with writing():
-                db.session.add(LoginAttempt(email=email, address=network))
+                record_failure(email, network, db.session.get(User, user.id) if user else None)
             error = _("E-mail address or password is wrong.")
             status = 401
     elif request.method == "POST":
         status = 422
-    return render_template("editorial/login.html", form=form, error=error), status
+    html = render_template("editorial/login.html", form=form, error=error)
+    return html, status, headers
 
 
 @bp.post("/abmelden")

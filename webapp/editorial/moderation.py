@@ -1,15 +1,14 @@
-"""Moderation: the comment queue, actions in place and in bulk, editing, the audit log,
-and the one-time links from the moderators' mails (webapp/notifications.py).
+"""Moderation: the comment queue, actions in place and in bulk, editing, and the one-time
+links from the moderators' mails (webapp/notifications.py).
 
 Every change to a comment goes through comments.service (which keeps the article's
-count and version right) inside `writing()`, together with its AuditEntry: the log
-and the change are one transaction, and the log is never changed afterwards. The spam
-filter learns from the same decisions, in the same transaction (`teach_filter`).
+count and version right) inside `writing()`, together with its audit entry (audit.py):
+the log and the change are one transaction, and the log is never changed afterwards.
+The spam filter learns from the same decisions, in the same transaction (`teach_filter`).
 """
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,9 +29,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import event, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 from wtforms.validators import Optional
 
 from ..comments import service, spamfilter, subscriptions
@@ -40,15 +39,15 @@ from ..comments.forms import CommentForm, Filled
 from ..database import writing
 from ..extensions import csrf, db
 from ..htmx import is_htmx, is_partial, vary_on_htmx
-from ..models import Article, AuditEntry, Comment, CommentStatus, Role, UsedLink, User
+from ..models import Article, Comment, CommentStatus, Role, UsedLink, User
 from ..notifications import Link, LinkError, read_link_token
+from . import audit
 from .auth import role_required
 from .views import bp
 
 moderators_only = role_required(Role.MODERATOR)
 
 PER_PAGE = 25
-AUDIT_PER_PAGE = 50
 MAX_BULK = 100  # comments one bulk action may change
 SEARCH_MAX = 200  # characters of a search term
 
@@ -86,15 +85,6 @@ ACTION_LABELS = {
     "spam": _l("Mark as spam"),
     "loeschen": _l("Delete"),
 }
-# The audit log's action filter: one kind covers its bulk and e-mail-link variants.
-AUDIT_KINDS = {"freigeben": "approve", "spam": "spam", "loeschen": "delete", "bearbeiten": "edit"}
-AUDIT_LABELS = {
-    "approve": _l("Approved"),
-    "spam": _l("Marked as spam"),
-    "delete": _l("Deleted"),
-    "edit": _l("Edited"),
-}
-AUDIT_VIA = {"bulk": _l("bulk action"), "link": _l("e-mail link")}
 
 
 def status_label(status: str) -> str:
@@ -102,20 +92,10 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
-def audit_label(action: str) -> str:
-    """'Freigegeben', 'Freigegeben (Sammelaktion)', 'Gelöscht (E-Mail-Link)' …"""
-    via, _sep, kind = action.rpartition("_")
-    label = str(AUDIT_LABELS.get(kind, kind))
-    if via in AUDIT_VIA:
-        return _("%(action)s (%(via)s)", action=label, via=AUDIT_VIA[via])
-    return label
-
-
 def _templates() -> dict[str, Any]:
     """What the moderation templates use besides their own data."""
     return {
         "status_label": status_label,
-        "audit_label": audit_label,
         "ACTION_LABELS": ACTION_LABELS,
         "ACTIONS": ACTIONS,
     }
@@ -124,28 +104,6 @@ def _templates() -> dict[str, Any]:
 def render(template: str, **context: Any) -> str:
     """Render one of the templates in editorial/moderation/ with the helpers they share."""
     return render_template(f"editorial/moderation/{template}", **_templates(), **context)
-
-
-# --- the audit log is append-only -------------------------------------------------------
-
-
-class AuditLogIsAppendOnly(RuntimeError):
-    """Something tried to change or delete an audit entry."""
-
-
-@event.listens_for(AuditEntry, "before_update")
-@event.listens_for(AuditEntry, "before_delete")
-def _refuse_changing_an_entry(_mapper, _connection, _target) -> None:
-    raise AuditLogIsAppendOnly("Audit entries are never changed or deleted.")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes_to_entries(state) -> None:
-    # update(AuditEntry) / delete(AuditEntry) run through a session bypass the mapper events.
-    if (state.is_update or state.is_delete) and getattr(
-        getattr(state.statement, "table", None), "name", None
-    ) == AuditEntry.__tablename__:
-        raise AuditLogIsAppendOnly("Audit entries are never changed or deleted.")
 
 
 def snapshot(comment: Comment) -> dict[str, str]:
@@ -166,19 +124,17 @@ def record(
     user: User | None = None,
     email: str | None = None,
 ) -> None:
-    """Add an audit entry for a change just made; call in the change's `writing()` block."""
+    """Log a change just made to a comment; call in the change's `writing()` block."""
     if user is None and email is None and current_user.is_authenticated:
         user = current_user
-    db.session.add(
-        AuditEntry(
-            user_id=user.id if user is not None else None,
-            user_email=email if email is not None else (user.email if user else ""),
-            action=action,
-            comment_id=comment.id,
-            article_id=comment.article_id,
-            before=json.dumps(before, ensure_ascii=False),
-            after=json.dumps(snapshot(comment), ensure_ascii=False),
-        )
+    audit.add_entry(
+        action,
+        user=user,
+        email=email,
+        comment_id=comment.id,
+        article_id=comment.article_id,
+        before=before,
+        after=snapshot(comment),
     )
 
 
@@ -522,94 +478,6 @@ def edit_comment(comment_id: int):
     if status == 422 and is_htmx():
         return render("_edit_response.html", **context), 422
     return render("edit.html", **context), status
-
-
-# --- the audit log ----------------------------------------------------------------------
-
-
-@dataclass
-class AuditRow:
-    entry: AuditEntry
-    article_title: str | None
-    before: dict[str, str]
-    after: dict[str, str]
-
-    @property
-    def changes(self) -> list[tuple[str, str, str]]:
-        """(what, before, after) for each part of the comment that changed."""
-        labels = {"status": _("Status"), "name": _("Name"), "email": _("E-mail")}
-        rows = []
-        for key in ("status", "name", "email", "text"):
-            old, new = self.before.get(key, ""), self.after.get(key, "")
-            if old == new or key == "text":
-                continue
-            if key == "status":
-                old, new = status_label(old), status_label(new)
-            rows.append((labels[key], old, new))
-        return rows
-
-    @property
-    def text_changed(self) -> bool:
-        return self.before.get("text", "") != self.after.get("text", "")
-
-
-def _json(value: str) -> dict[str, str]:
-    """A stored before/after state; an unreadable one counts as empty."""
-    try:
-        data = json.loads(value) if value else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-@bp.get("/protokoll")
-@moderators_only
-def audit_log():
-    """Every moderation action, newest first: who, when, what, before and after."""
-    kind = request.args.get("aktion", "")
-    if kind not in AUDIT_KINDS:
-        kind = ""
-    comment_id = request.args.get("kommentar", type=int)
-    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    if kind:
-        name = AUDIT_KINDS[kind]
-        query = query.where(AuditEntry.action.in_([name, f"bulk_{name}", f"link_{name}"]))
-    if comment_id is not None:
-        query = query.where(AuditEntry.comment_id == comment_id)
-    page = db.paginate(
-        query,
-        page=max(request.args.get("seite", 1, type=int), 1),
-        per_page=AUDIT_PER_PAGE,
-        error_out=False,
-    )
-    article_ids = {entry.article_id for entry in page.items if entry.article_id}
-    titles = (
-        dict(
-            db.session.execute(
-                select(Article.id, Article.title).where(Article.id.in_(article_ids))
-            ).all()
-        )
-        if article_ids
-        else {}
-    )
-    rows = [
-        AuditRow(entry, titles.get(entry.article_id), _json(entry.before), _json(entry.after))
-        for entry in page.items
-    ]
-    params = {
-        key: value
-        for key, value in (("aktion", kind), ("kommentar", comment_id))
-        if value not in ("", None)
-    }
-    return render(
-        "audit_log.html",
-        rows=rows,
-        page=page,
-        kind=kind,
-        comment_id=comment_id,
-        kinds={key: AUDIT_LABELS[name] for key, name in AUDIT_KINDS.items()},
-        page_url=lambda n: url_for("editorial.audit_log", **params, seite=n),
-    )
 
 
 # --- one-time links from the moderators' mails ------------------------------------------

@@ -25,6 +25,9 @@ KINDS = {
     "subscription": _l("Confirmation of reply notifications"),
     "reply": _l("Reply to a reader's comment"),
     "approved": _l("A reader's comment approved"),
+    "invitation": _l("Invitation to the editorial area"),
+    "password-reset": _l("Link to set a new password"),
+    "login-warning": _l("Warning about failed logins"),
 }
 # Headers a caller may add; everything else a mail carries is set by build_message().
 EXTRA_HEADERS = frozenset(

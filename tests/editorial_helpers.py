@@ -29,3 +29,26 @@ def login(client, email: str = "redaktion@example.org", password: str = PASSWORD
         data={"email": email, "password": password, "csrf_token": token},
         headers=headers,
     )
+
+
+def form_as_sent(client, url: str) -> dict:
+    """The page's main form as a browser would send it unchanged: every field, its token."""
+    page = soup(client.get(url))
+    # The page's own form, not the menu's logout form.
+    form = page.find("form", class_="panel") or page.find_all("form", method="post")[-1]
+    data = {}
+    for field in form.find_all(["input", "textarea", "select"]):
+        name = field.get("name")
+        if not name or field.get("type") == "file":
+            continue
+        if field.name == "textarea":
+            data[name] = field.get_text().removeprefix("\n")
+        elif field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[name] = chosen["value"]
+        elif field.get("type") == "checkbox":
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field.get("value", "y"))
+        else:
+            data[name] = field.get("value", "")
+    return data

@@ -5,35 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from editorial_helpers import login, make_user
+from editorial_helpers import form_as_sent, login, make_user
 from factories import make_article, make_author
 from helpers import soup
 from webapp.extensions import db
 from webapp.models import Article, Role
 
 CONFLICT = "Jemand anderes hat diesen Artikel gespeichert, während Sie ihn bearbeitet haben."
-
-
-def opened(client, article_id: int) -> dict:
-    """The article form as this editor's browser holds it: every field and its token."""
-    page = soup(client.get(f"/verwaltung/artikel/{article_id}"))
-    form = page.find("form", class_="panel")
-    data = {}
-    for field in form.find_all(["input", "textarea", "select"]):
-        name = field.get("name")
-        if not name or field.get("type") == "file":
-            continue
-        if field.name == "textarea":
-            data[name] = field.get_text().removeprefix("\n")
-        elif field.name == "select":
-            chosen = field.find("option", selected=True) or field.find("option")
-            data[name] = chosen["value"]
-        elif field.get("type") == "checkbox":
-            if field.has_attr("checked"):
-                data.setdefault(name, []).append(field.get("value", "y"))
-        else:
-            data[name] = field.get("value", "")
-    return data
 
 
 def test_a_later_save_sees_both_versions_and_keeps_its_text(app):
@@ -44,7 +22,10 @@ def test_a_later_save_sees_both_versions_and_keeps_its_text(app):
     admin, editor = app.test_client(), app.test_client()
     login(admin, "admin@example.org")
     login(editor, "redaktion@example.org")
-    admins_form, editors_form = opened(admin, article.id), opened(editor, article.id)
+    admins_form, editors_form = (
+        form_as_sent(admin, f"/verwaltung/artikel/{article.id}"),
+        form_as_sent(editor, f"/verwaltung/artikel/{article.id}"),
+    )
 
     saved = editor.post(
         f"/verwaltung/artikel/{article.id}",
@@ -94,11 +75,13 @@ def test_a_form_saved_twice_by_one_editor_is_no_conflict(app):
     editor = app.test_client()
     login(editor, "redaktion@example.org")
     first = editor.post(
-        f"/verwaltung/artikel/{article.id}", data={**opened(editor, article.id), "title": "Zwei"}
+        f"/verwaltung/artikel/{article.id}",
+        data={**form_as_sent(editor, f"/verwaltung/artikel/{article.id}"), "title": "Zwei"},
     )
     assert first.status_code == 303
     second = editor.post(
-        f"/verwaltung/artikel/{article.id}", data={**opened(editor, article.id), "title": "Drei"}
+        f"/verwaltung/artikel/{article.id}",
+        data={**form_as_sent(editor, f"/verwaltung/artikel/{article.id}"), "title": "Drei"},
     )
     assert second.status_code == 303
     assert db.session.scalar(select(Article.title)) == "Drei"

@@ -206,13 +206,13 @@ def test_an_author_chooses_how_the_box_under_their_articles_is_headed(editor, ch
     assert box.find("h2").get_text() == heading
 
 
-def test_an_author_with_articles_cannot_be_deleted(editor, author):
+def test_the_only_author_with_articles_cannot_be_deleted(editor, author):
     make_article(author=author)
     url = f"/verwaltung/autoren/{author.id}/loeschen"
     page = soup(editor.get(url))
-    assert "hat noch 1 Artikel" in page.get_text()
+    assert "und es gibt keinen anderen Autor" in page.get_text()
     token = session_token(editor, "/verwaltung/autoren/neu")
-    editor.post(url, data={"csrf_token": token})
+    assert editor.post(url, data={"csrf_token": token}).status_code == 422
     assert db.session.get(Author, author.id) is not None
 
 
@@ -227,9 +227,15 @@ def test_site_settings_are_changed_by_an_admin(client, app):
         page.find("select", {"name": "moderation"}).find("option", selected=True)["value"] == "off"
     )
     token = page.find("input", {"name": "csrf_token"})["value"]
+    version = page.find("input", {"name": "version"})["value"]
     response = client.post(
         "/verwaltung/einstellungen",
-        data={"csrf_token": token, "moderation": "first", "close_comments_after_days": "30"},
+        data={
+            "csrf_token": token,
+            "version": version,
+            "moderation": "first",
+            "close_comments_after_days": "30",
+        },
     )
     assert response.status_code == 303
     assert (get_setting("moderation"), get_setting("close_comments_after_days")) == ("first", 30)

@@ -590,6 +590,7 @@ def test_notifications_without_a_mail_server_are_stored_with_a_warning(admin, ap
         "/verwaltung/einstellungen",
         data={
             "csrf_token": token,
+            "version": page.find("input", {"name": "version"})["value"],
             "moderation": "off",
             "close_comments_after_days": "0",
             "notify_moderators": "y",

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from editorial_helpers import login, make_user, session_token
+from editorial_helpers import form_as_sent, login, make_user, session_token
 from factories import make_article, make_author, make_topic
 from helpers import soup
 from webapp.extensions import db
@@ -140,7 +140,8 @@ def editor(client, app):
 
 
 def post(client, url: str, **data):
-    return client.post(url, data={"csrf_token": session_token(client, url), **data})
+    """The topic form as opened (its token and version) with these fields."""
+    return client.post(url, data={**form_as_sent(client, url), **data})
 
 
 def test_an_editor_creates_and_renames_a_topic_and_the_old_address_answers(editor):

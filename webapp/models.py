@@ -42,6 +42,8 @@ class Author(db.Model):
     # Where an imported author came from ("wordpress:<site>:<login>"): imports run twice
     # change nothing the second time.
     import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # Raised by every editorial save; a form opened at an older one is not saved over it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     photo: Mapped[Photo | None] = relationship()
     articles: Mapped[list[Article]] = relationship(back_populates="author")
@@ -54,6 +56,16 @@ class Author(db.Model):
         # The stored HTML always follows the Markdown, whoever sets it.
         self.bio_html = render_markdown(source)
         return source
+
+
+class AuthorSlug(db.Model):
+    """A slug an author had before: the old author page answers 301 to the new one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("author.id", ondelete="CASCADE"), index=True)
+
+    author: Mapped[Author] = relationship()
 
 
 # Which topics an article is filed under (many to many).
@@ -75,6 +87,8 @@ class Topic(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Where an imported topic came from ("wordpress:<site>:category:<slug>").
     import_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # Raised by every editorial save; a form opened at an older one is not saved over it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def __repr__(self) -> str:
         return f"<Topic {self.slug}>"
@@ -147,6 +161,59 @@ class Article(db.Model):
         return (
             select(cls).where(cls.is_published()).order_by(cls.published_at.desc(), cls.id.desc())
         )
+
+
+class RevisionNote:
+    """What a save did, kept with its revision."""
+
+    EARLIER = "earlier"  # the state before the first save that kept revisions
+    SAVED = "saved"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    RESTORED = "restored"  # "restored:<version>"
+
+
+class ArticleRevision(db.Model):
+    """An article as one editorial save left it (webapp/revisions.py)."""
+
+    __tablename__ = "article_revision"
+    __table_args__ = (Index("ix_article_revision_article_version", "article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # As it was at the time, should the account go.
+    user_email: Mapped[str] = mapped_column(String(254), default="")
+    note: Mapped[str] = mapped_column(String(50), default=RevisionNote.SAVED)
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(200))
+    teaser: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
+    photo_alt: Mapped[str] = mapped_column(String(300), default="")
+    photo_caption: Mapped[str] = mapped_column(String(500), default="")
+    photo_credit: Mapped[str] = mapped_column(String(300), default="")
+    comments_open: Mapped[bool] = mapped_column(default=True)
+    published_at: Mapped[datetime | None]
+    # JSON: [[topic id, name], …] as filed at the time.
+    topics: Mapped[str] = mapped_column(Text, default="[]")
+
+    article: Mapped[Article] = relationship()
+    photo: Mapped[Photo | None] = relationship()
+
+    @property
+    def topic_names(self) -> list[str]:
+        return [name for _id, name in json.loads(self.topics)]
+
+    @property
+    def restored_from(self) -> int | None:
+        """The version a restore brought back, for a revision a restore made."""
+        kind, _sep, version = self.note.partition(":")
+        return int(version) if kind == RevisionNote.RESTORED and version.isdigit() else None
 
 
 class CommentStatus(enum.StrEnum):
@@ -321,7 +388,12 @@ class LoginAttempt(db.Model):
 
 
 class AuditEntry(db.Model):
-    """Who did what to which comment, when, with the state before and after. Never changed."""
+    """Who did what to what, when, with the state before and after (editorial/audit.py).
+
+    Never changed: the database refuses to delete an entry or change its content (triggers,
+    migration f3a8c1d9e5b2); only the references below are emptied when what they point
+    to is deleted.
+    """
 
     __table_args__ = (Index("ix_audit_entry_created", "created_at"),)
 
@@ -331,6 +403,10 @@ class AuditEntry(db.Model):
     # Kept as written at the time, should the account go.
     user_email: Mapped[str] = mapped_column(String(254), default="")
     action: Mapped[str] = mapped_column(String(30), index=True)
+    # What was changed, as a person reads it (an account's address …), kept as written.
+    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # What was changed, as a person reads it (an account's address …), kept as written.
+    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comment.id", ondelete="SET NULL"), index=True
     )

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "close_comments_after_days": 0,
     # E-mail moderators about new and held comments (needs ZIRKEL_SMTP_HOST).
     "notify_moderators": False,
+    # Versions kept per article (webapp/revisions.py), the newest; 0: all.
+    "revisions_kept": 0,
+    # Raised by every save of the settings page (editorial/conflicts.py).
+    "version": 0,
 }
 
 

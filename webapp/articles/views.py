@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from ..article_page import article_response, redirect_if_renamed
 from ..extensions import db
-from ..models import Article, Author
+from ..models import Article, Author, AuthorSlug
 from ..topics import published_article_counts, published_in, topic_or_404
 
 bp = Blueprint("articles", __name__)
@@ -55,6 +55,13 @@ def author(slug: str):
         select(Author).where(Author.slug == slug).options(joinedload(Author.photo))
     )
     if author is None:
+        current = db.session.scalar(
+            select(Author.slug)
+            .join(AuthorSlug, AuthorSlug.author_id == Author.id)
+            .where(AuthorSlug.slug == slug)
+        )
+        if current is not None:  # renamed: the old address leads on
+            return redirect(url_for("articles.author", **{**request.args, "slug": current}), 301)
         abort(404, _("There is no author at this address."))
     page = _cards(Article.published().where(Article.author_id == author.id))
     return render_template("articles/author.html", author=author, page=page)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import validate_csrf
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -30,6 +32,8 @@ from ..models import AboutHeading
 from ..site_settings import Moderation
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# "Foto: Stadtarchiv" typed into the credit would read "Foto: Foto: Stadtarchiv".
+_CREDIT_PREFIX = re.compile(r"^(?:foto|photo|bild|fotos|image)\s*:\s*", re.IGNORECASE)
 _text = [normalize, strip]
 
 
@@ -84,8 +88,16 @@ class ArticleForm(FlaskForm):
         validators=[Length(max=300, message=_l("At most %(max)d characters."))],
     )
     photo_caption = StringField(_l("Caption"), filters=_text, validators=[Length(max=500)])
-    photo_credit = StringField(_l("Photo credit"), filters=_text, validators=[Length(max=300)])
+    photo_credit = StringField(
+        _l("Photo credit"),
+        filters=[*_text, lambda value: _CREDIT_PREFIX.sub("", value) if value else value],
+        description=_l("The page shows “Photo: ” before it: enter only the name."),
+        validators=[Length(max=300)],
+    )
     remove_photo = BooleanField(_l("Remove the photo"))
+    # A photo uploaded in a round trip that saved nothing (preview, a failed check, an
+    # expired form): stored already, carried by its id until the article is saved.
+    staged_photo = HiddenField()
     topic_ids = SelectMultipleField(
         _l("Topics"),
         coerce=int,
@@ -109,7 +121,7 @@ class ArticleForm(FlaskForm):
 
     def validate_photo_alt(self, field) -> None:
         uploading = bool(self.photo.data and getattr(self.photo.data, "filename", ""))
-        keeping = self.has_photo and not self.remove_photo.data
+        keeping = (self.has_photo or bool(self.staged_photo.data)) and not self.remove_photo.data
         if (uploading or keeping) and not field.data:
             raise ValidationError(_l("Please describe the photo for people who cannot see it."))
 
@@ -131,6 +143,7 @@ class TopicForm(FlaskForm):
         validators=[Length(max=500, message=_l("At most %(max)d characters."))],
         render_kw={"rows": 3},
     )
+    version = HiddenField()  # see editorial/conflicts.py
 
 
 class MergeTopicForm(FlaskForm):
@@ -161,6 +174,12 @@ class AuthorForm(FlaskForm):
     )
     photo = FileField(_l("Photo"), description=_l("JPEG, PNG or WebP, at most 15 MB."))
     remove_photo = BooleanField(_l("Remove the photo"))
+    staged_photo = HiddenField()  # see editorial/staging.py
+    version = HiddenField()  # see editorial/conflicts.py
+
+
+class MoveArticlesForm(FlaskForm):
+    target_id = SelectField(_l("Their articles go to"), coerce=int)
 
 
 class SettingsForm(FlaskForm):
@@ -180,6 +199,33 @@ class SettingsForm(FlaskForm):
         validators=[NumberRange(min=0, max=3650, message=_l("A number from 0 to 3650."))],
     )
     notify_moderators = BooleanField(_l("E-mail moderators about new and held comments"))
+    revisions_kept = IntegerField(
+        _l("Versions kept per article"),
+        description=_l("The newest are kept; older ones are deleted. 0: keep all."),
+        validators=[NumberRange(min=0, max=10000, message=_l("A number from 0 to 10000."))],
+    )
+    version = HiddenField()  # see editorial/conflicts.py
+
+
+def keeps_what_was_typed(view: Callable) -> Callable:
+    """Mark a form view that shows its form again, with what was typed and a fresh token,
+    when the form's token has expired (editorial/views.py: `expired_form`).
+
+    Only for views that save nothing unless their form validates: the view runs again on
+    the same request, and its form then fails on the old token and renders itself.
+    """
+    view.keeps_what_was_typed = True
+    return view
+
+
+def token_is_ours_but_old() -> bool:
+    """Whether the posted CSRF token was issued to this session and only its time is up
+    (so the post is the editor's own, from a form left open too long)."""
+    try:
+        validate_csrf(request.form.get("csrf_token"), time_limit=10 * 365 * 24 * 3600)
+    except ValidationError:
+        return False
+    return True
 
 
 def _site_zone() -> ZoneInfo:

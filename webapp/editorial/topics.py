@@ -15,7 +15,8 @@ from ..slugs import unique_topic_slug
 from ..text import make_slug
 from ..topics import article_counts, delete_topic, merge_topics, name_taken, save_topic
 from .auth import role_required
-from .forms import MergeTopicForm, TopicForm
+from .conflicts import EditConflict, check_version
+from .forms import MergeTopicForm, TopicForm, keeps_what_was_typed
 from .views import bp
 
 editors_only = role_required(Role.EDITOR)
@@ -43,6 +44,7 @@ def topics():
 
 @bp.route("/themen/neu", methods=["GET", "POST"])
 @editors_only
+@keeps_what_was_typed
 def new_topic():
     """Add a topic."""
     return _edit(None)
@@ -50,6 +52,7 @@ def new_topic():
 
 @bp.route("/themen/<int:topic_id>", methods=["GET", "POST"])
 @editors_only
+@keeps_what_was_typed
 def edit_topic(topic_id: int):
     """Rename a topic or change its address; the old address answers 301."""
     return _edit(get_topic(topic_id))
@@ -66,12 +69,41 @@ def _edit(topic: Topic | None):
         elif form.slug.data and unique_topic_slug(slug, topic_id) != slug:
             form.slug.errors = [_("Another topic has (or had) this address already.")]
         else:
-            with writing():
-                if topic is not None:
-                    topic = db.session.get(Topic, topic.id)
-                topic = save_topic(
-                    topic, name=form.name.data, slug=slug, description=form.description.data or ""
-                )
+            try:
+                with writing():
+                    if topic is not None:
+                        topic = db.session.get(Topic, topic.id)
+                        check_version(
+                            topic.version,
+                            form.version.data,
+                            [
+                                (_("Name"), topic.name, False),
+                                (_("Address (slug)"), topic.slug, False),
+                                (_("Description"), topic.description, True),
+                            ],
+                            topic.updated_at,
+                        )
+                    topic = save_topic(
+                        topic,
+                        name=form.name.data,
+                        slug=slug,
+                        description=form.description.data or "",
+                    )
+                    topic.version = (topic.version or 0) + 1
+            except EditConflict as conflict:
+                form.version.data = str(db.session.get(Topic, topic.id).version)
+                return render_template(
+                    "editorial/topic_form.html",
+                    form=form,
+                    topic=topic,
+                    articles=_articles_in(topic),
+                    conflict=conflict.stored,
+                    conflict_message=_(
+                        "Someone else saved this topic while you were editing. Your version "
+                        "is in the form, the saved one above it: compare them, then save "
+                        "again to keep yours."
+                    ),
+                ), 409
             flash(_("The topic has been saved."), "success")
             return redirect(url_for("editorial.edit_topic", topic_id=topic.id), 303)
     status = 422 if request.method == "POST" else 200

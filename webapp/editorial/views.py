@@ -3,18 +3,32 @@ add their routes from their own modules."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 
 from .. import mail
 from ..database import writing
+from ..errors import handle_http_error
 from ..extensions import db
 from ..models import Article, Comment, CommentStatus, Role
-from ..site_settings import all_settings, set_setting
+from ..revisions import prune
+from ..site_settings import all_settings, get_setting, set_setting
 from .auth import role_required
-from .forms import SettingsForm
+from .conflicts import EditConflict, check_version
+from .forms import SettingsForm, keeps_what_was_typed, token_is_ours_but_old
 
 bp = Blueprint("editorial", __name__, url_prefix="/verwaltung")
 
@@ -26,6 +40,21 @@ def not_for_search_engines(response: Response) -> Response:
     response.cache_control.private = True
     response.cache_control.no_store = True
     return response
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error: CSRFError):
+    """A form left open past its token's time: shown again with what was typed and a
+    fresh token, saving nothing (for views marked `keeps_what_was_typed`)."""
+    view = current_app.view_functions.get(request.endpoint)
+    if (
+        request.method == "POST"
+        and getattr(view, "keeps_what_was_typed", False)
+        and token_is_ours_but_old()
+    ):
+        g.form_expired = True
+        return view(**request.view_args)
+    return handle_http_error(error)
 
 
 @bp.get("/")
@@ -45,14 +74,26 @@ def dashboard():
 
 @bp.route("/einstellungen", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
+@keeps_what_was_typed
 def settings():
     """Site settings: moderation, closing comments, notifications; the outbox's state."""
     stored = all_settings()
     form = SettingsForm(data=stored)
     if form.validate_on_submit():
-        with writing():
-            for key in ("moderation", "close_comments_after_days", "notify_moderators"):
-                set_setting(key, getattr(form, key).data)
+        try:
+            with writing():
+                check_version(
+                    get_setting("version"),
+                    form.version.data,
+                    [(form[key].label.text, _shown(form, key), False) for key in _EDITABLE],
+                )
+                for key in _EDITABLE:
+                    set_setting(key, getattr(form, key).data)
+                set_setting("version", (get_setting("version") or 0) + 1)
+                prune()
+        except EditConflict as conflict:
+            form.version.data = str(get_setting("version"))
+            return _settings_page(form, stored, 409, conflict=conflict.stored)
         flash(_("The settings have been saved."), "success")
         # Stored all the same: the mail server is the operator's setting (ZIRKEL_*), the
         # admin may well tick this first, and the choice should hold the day a server is
@@ -66,6 +107,34 @@ def settings():
                 "error",
             )
         return redirect(url_for("editorial.settings"), 303)
+    return _settings_page(form, stored, 422 if form.errors else 200)
+
+
+# The settings the form changes; "version" is raised by every save (editorial/conflicts.py).
+_EDITABLE = ("moderation", "close_comments_after_days", "notify_moderators", "revisions_kept")
+
+
+def _shown(form: SettingsForm, key: str) -> str:
+    """A stored setting as the form names it (a choice's label, yes/no, a number)."""
+    value = get_setting(key)
+    field = form[key]
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    labels = {str(c.value): str(c.label) for c in getattr(field, "choices", None) or []}
+    return labels.get(str(value), str(value))
+
+
+def _settings_page(form: SettingsForm, stored: dict, status: int, conflict=None):
+    context = {}
+    if conflict is not None:
+        context = {
+            "conflict": conflict,
+            "conflict_message": _(
+                "Someone else saved the settings while you were changing them. Your choices "
+                "are in the form, the saved ones above it: compare them, then save again to "
+                "keep yours."
+            ),
+        }
     return render_template(
         "editorial/settings.html",
         form=form,
@@ -73,7 +142,8 @@ def settings():
         smtp=smtp_summary(),
         outbox=mail.outbox_state(),
         kind_label=mail.kind_label,
-    ), 422 if form.errors else 200
+        **context,
+    ), status
 
 
 @bp.post("/einstellungen/test-e-mail")
@@ -128,6 +198,14 @@ def smtp_summary() -> str | None:
 
 
 def register(app) -> None:
-    from . import articles, authors, moderation, topics  # noqa: F401 - they add their routes to bp
+    from . import (  # noqa: F401 - they add their routes to bp
+        accounts,
+        articles,
+        audit,
+        authors,
+        moderation,
+        revisions,
+        topics,
+    )
 
     app.register_blueprint(bp)

@@ -241,14 +241,15 @@ def test_wordpress_import_cleans_and_reports_titles_names_and_texts(app, runner,
 
     assert result.exit_code == 0, result.output
     for note in (
-        "Note: Author 'miriam': control characters removed from the name.",
-        "Note: Author 'leer': the name has only invisible characters; 'leer'.",
-        "Note: Post 1: control characters removed from the title.",
-        "Note: Post 1: control characters removed from the text.",
-        "Note: Post 1: control characters removed from the excerpt.",
-        "Note: Post 2 has no title; it is called 'Ohne Titel'.",
-        "Note: Post 3: title shortened to 300 characters.",
-        "Note: Post 3: the teaser has 599 characters, more than the form allows (500); kept whole.",
+        "Hinweis: Autor „miriam“: Steuerzeichen aus dem Feld „Name“ entfernt.",
+        "Hinweis: Autor „leer“: Der Name hat nur unsichtbare Zeichen; „leer“.",
+        "Hinweis: Beitrag 1: Steuerzeichen aus dem Feld „Titel“ entfernt.",
+        "Hinweis: Beitrag 1: Steuerzeichen aus dem Feld „Text“ entfernt.",
+        "Hinweis: Beitrag 1: Steuerzeichen aus dem Feld „Auszug“ entfernt.",
+        "Hinweis: Beitrag 2 hat keinen Titel; er heißt „Ohne Titel“.",
+        "Hinweis: Beitrag 3: „Titel“ auf 300 Zeichen gekürzt.",
+        "Hinweis: Beitrag 3: „Anreißer“ hat 599 Zeichen, mehr als das Formular erlaubt (500); "
+        "ganz übernommen.",
     ):
         assert note in result.output
     first, second, third = db.session.scalars(select(Article).order_by(Article.id)).all()
@@ -268,4 +269,4 @@ def test_wordpress_import_cleans_and_reports_titles_names_and_texts(app, runner,
 
     again = runner.invoke(args=["import-wordpress", str(path)])
     assert again.exit_code == 0, again.output
-    assert "Articles: 0 created" in again.output
+    assert "Artikel: 0 angelegt" in again.output

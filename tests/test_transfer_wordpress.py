@@ -21,20 +21,23 @@ from webapp.models import (
     Topic,
     article_topic,
 )
+from webapp.text import dropped_markup, render_markdown
+from webapp.transfer.html_markdown import html_to_markdown
+from webapp.transfer.wordpress import clean_body, read_export
 from wxr import post, wp_comment, wxr
 
 EXPORT = Path(__file__).parent / "data" / "wordpress-export.xml"
 SITE = "https://blog.example.org"
 SUMMARY = [
-    "Authors: 3 created, 0 unchanged.",
-    "Articles: 9 created (6 published, 0 scheduled, 3 drafts), 0 unchanged, "
-    "1 skipped (in the trash).",
-    "Old slugs: 1 created, 0 unchanged, 0 skipped (taken).",
-    "Comments: 37 created (27 visible, 5 pending, 4 spam, 1 deleted), 0 unchanged, "
-    "2 pingbacks/trackbacks skipped, 1 skipped with their post.",
-    "Topics: 7 created from categories, 6 from tags, 0 joined a topic of the same name, "
-    "0 unchanged; 9 articles filed under them.",
-    "Not imported (only posts are): attachment 2, nav_menu_item 1, page 1.",
+    "Autoren: 3 angelegt, 0 unverändert.",
+    "Artikel: 9 angelegt (6 veröffentlicht, 0 geplant, 3 Entwürfe), 0 unverändert, "
+    "1 übersprungen (im Papierkorb).",
+    "Alte Slugs: 1 angelegt, 0 unverändert, 0 übersprungen (vergeben).",
+    "Kommentare: 37 angelegt (27 sichtbar, 5 wartend, 4 Spam, 1 gelöscht), 0 unverändert, "
+    "2 Pingbacks/Trackbacks übersprungen, 1 mit ihrem Beitrag übersprungen.",
+    "Themen: 7 aus Kategorien angelegt, 6 aus Schlagwörtern, 0 einem gleichnamigen Thema "
+    "zugeordnet, 0 unverändert; 9 Artikel darunter eingeordnet.",
+    "Nicht importiert (nur Beiträge werden es): attachment 2, nav_menu_item 1, page 1.",
 ]
 MODELS = (Author, Article, ArticleSlug, Comment, Topic)
 
@@ -65,12 +68,29 @@ def rows(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_the_import_reports_what_it_did(imported):
+def test_the_import_reports_what_it_did_in_german(imported):
     lines = imported.output.splitlines()
     for line in SUMMARY:
         assert line in lines
-    assert "Images: 3 in post bodies left out (photos are not downloaded)." in lines
-    assert lines[-1] != "Dry run: nothing was written."
+    assert (
+        "Bilder: nicht importiert (3 in Beitragstexten, 4 Beitragsbilder). Um sie zu übernehmen, "
+        "den Ordner wp-content/uploads der alten Website hierher kopieren und mit --media-folder "
+        "ORDNER importieren (vor dem ersten Import: ein zweiter Lauf ergänzt nur Beitragsbilder)."
+    ) in lines
+    assert (
+        "Text: 2 Artikel behalten Teile als HTML, die Markdown nicht ausdrücken kann (siehe die "
+        "Hinweise); alles andere ist Markdown."
+    ) in lines
+    assert (
+        "Hinweis: Beitrag 47 „Haushalt 2024: Radwege & Busse – Investitionen < 1 % des Et…“: "
+        "als HTML behalten, weil Markdown es nicht ausdrücken kann: <figure>, <figcaption>, "
+        "<table>."
+    ) in lines
+    assert (
+        "Hinweis: Beitrag 58 „Jubiläum: Zehn Jahre Kommunalblog“: als HTML behalten, weil "
+        "Markdown es nicht ausdrücken kann: <figure>, <figcaption>, <cite>."
+    ) in lines
+    assert lines[-1] != "Probelauf: Nichts wurde gespeichert."
 
 
 def test_categories_and_tags_become_topics_that_list_their_posts(imported, client):
@@ -106,7 +126,7 @@ def test_a_tag_named_like_a_category_joins_it(runner, tmp_path):
     )
     result = import_wordpress(runner, path)
     assert result.exit_code == 0, result.output
-    assert "Topics: 1 created from categories, 0 from tags, 1 joined a topic of the same name" in (
+    assert "Themen: 1 aus Kategorien angelegt, 0 aus Schlagwörtern, 1 einem gleichnamigen" in (
         result.output
     )
     assert [t.name for t in db.session.scalar(select(Article)).topics] == ["Klima"]
@@ -314,17 +334,17 @@ def test_a_second_run_changes_nothing(imported, runner):
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "Authors: 0 created, 3 unchanged." in lines
-    assert "Articles: 0 created (0 published, 0 scheduled, 0 drafts), 9 unchanged, " in (
+    assert "Autoren: 0 angelegt, 3 unverändert." in lines
+    assert "Artikel: 0 angelegt (0 veröffentlicht, 0 geplant, 0 Entwürfe), 9 unverändert, " in (
         result.output
     )
-    assert "Old slugs: 0 created, 1 unchanged, 0 skipped (taken)." in lines
-    assert "Comments: 0 created (0 visible, 0 pending, 0 spam, 0 deleted), 37 unchanged, " in (
+    assert "Alte Slugs: 0 angelegt, 1 unverändert, 0 übersprungen (vergeben)." in lines
+    assert "Kommentare: 0 angelegt (0 sichtbar, 0 wartend, 0 Spam, 0 gelöscht), 37 unverändert" in (
         result.output
     )
     assert (
-        "Topics: 0 created from categories, 0 from tags, 0 joined a topic of the same name, "
-        "13 unchanged; 0 articles filed under them."
+        "Themen: 0 aus Kategorien angelegt, 0 aus Schlagwörtern, 0 einem gleichnamigen Thema "
+        "zugeordnet, 13 unverändert; 0 Artikel darunter eingeordnet."
     ) in lines
     db.session.expire_all()
     assert snapshot() == before
@@ -348,7 +368,7 @@ def test_a_dry_run_reports_and_writes_nothing(runner):
     lines = result.output.splitlines()
     for line in SUMMARY:
         assert line in lines
-    assert lines[-1] == "Dry run: nothing was written."
+    assert lines[-1] == "Probelauf: Nichts wurde gespeichert."
     assert [rows(model) for model in MODELS] == [0, 0, 0, 0, 0]
 
 
@@ -379,8 +399,8 @@ def test_overlong_names_are_shortened_and_overlong_texts_kept(runner, tmp_path):
     assert len(stored.name) == 100 and stored.name.endswith("…")
     assert stored.name.startswith("Sehr lange Namen Sehr lange Namen")
     assert stored.text == text.strip()
-    assert "Note: Comment 7: name shortened to 100 characters." in result.output
-    assert "Note: Comment 7 has 5,999 characters, more than the form allows (5,000)" in (
+    assert "Hinweis: Kommentar 7: Name auf 100 Zeichen gekürzt." in result.output
+    assert "Hinweis: Kommentar 7 hat 5.999 Zeichen, mehr als das Formular erlaubt (5.000)" in (
         result.output
     )
 
@@ -497,3 +517,143 @@ def test_an_unknown_time_zone_is_a_usage_error(runner):
 
     assert result.exit_code == 2
     assert "unknown time zone" in result.output
+
+
+# --- Bodies as Markdown ------------------------------------------------------------------
+
+
+def test_bodies_become_markdown_where_it_says_the_same(imported):
+    classic = article(5).body
+    assert "**500.000 Euro**" in classic and "*Fragen gern in die Kommentare!*" in classic
+    assert "## So funktioniert es" in classic  # <h3>: the page's h3 again
+    assert (
+        "1. Vorschlag auf [www.musterstadt.example/buergerhaushalt]"
+        "(https://www.musterstadt.example/buergerhaushalt) eintragen." in classic
+    )
+    assert "Bürgerbüro Mitte\\\nMarktplatz 1\\\nMo–Fr 8–16 Uhr" in classic
+    assert "<" not in classic
+
+    blocks = article(34).body
+    assert "# Wer darf wählen?" in blocks and "<" not in blocks
+
+    budget = article(47).body
+    assert "# Die wichtigsten Posten" in budget and "- Lückenschluss Radweg" in budget
+    assert "<table>" in budget and 'class="' not in budget, "kept HTML is kept clean"
+    for stored in db.session.scalars(select(Article)):
+        assert dropped_markup(stored.body) == [], "the editor is not warned about an import"
+
+
+def test_imported_markdown_shows_the_text_of_the_original(imported):
+    """The round trip: the Markdown, rendered, has every letter of the WordPress HTML."""
+    export = read_export(EXPORT)
+    for wxr_post in export.posts:
+        if (stored := article(int(wxr_post.id))) is None:
+            continue  # in the trash
+        original = BeautifulSoup(clean_body(wxr_post.content), "html.parser").get_text()
+        shown = BeautifulSoup(stored.body_html, "html.parser").get_text()
+        assert "".join(shown.split()) == "".join(original.split()), wxr_post.id
+
+
+TRICKY = [
+    "<p>1. Januar ist kein Listenpunkt, # kein Titel und - kein Strich</p>",
+    "<p>- nein<br>\n+ auch nicht<br>\n2) nein<br>\n===<br>\n---<br>\n&gt; kein Zitat</p>",
+    "<p>*Sternchen* und _Unterstriche_, `Backticks`, [eckig](rund) und ![Bild](x)</p>",
+    "<p>&amp;copy; bleibt so, &lt;b&gt;fett?&lt;/b&gt;, a\\*b, C:\\Pfad, ~~nicht durch~~</p>",
+    "<p>| a | b |<br>\n|---|---|</p>",
+    '<p><a href="https://de.wikipedia.org/wiki/Bonn_(Begriffskl%C3%A4rung)">Bonn</a> und '
+    '<a href="https://example.org/a b" title="Ein &quot;Titel&quot;">Leer</a></p>',
+    "<ul><li>eins<ul><li>zwei</li></ul></li><li><strong>drei</strong></li></ul>",
+    '<ol start="3"><li>drei</li><li>vier</li></ol>',
+    "<blockquote><p>Zitat</p><p>mit <em>zwei</em> Absätzen</p></blockquote>",
+    "<h2>Zwei</h2><h3>Drei</h3><h4>Vier</h4><h5>Fünf</h5><h6>Sechs</h6><h1>Eins</h1>",
+    "<pre>code\n\n  *eingerückt*</pre>",
+    "<p>Hoch<sup>2</sup> und <span style='color:red'>rot</span></p>",
+    "<p><b>fett</b><i>kursiv</i> <del>weg</del> <code>a`b</code></p>",
+]
+
+
+@pytest.mark.parametrize("html", TRICKY)
+def test_the_conversion_never_changes_what_readers_see(app, html):
+    conversion = html_to_markdown(html)
+    shown = BeautifulSoup(render_markdown(conversion.markdown), "html.parser")
+    original = BeautifulSoup(html, "html.parser")
+    assert "".join(shown.get_text().split()) == "".join(original.get_text().split())
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("<p>1. Januar</p>", "1\\. Januar"),
+        ("<p>a<br>\nb</p>", "a\\\nb"),
+        ("<h2>Titel</h2>", "# Titel"),
+        ("<h1>Eins</h1>", "# Eins"),
+        ("<h6>Sechs</h6>", "##### Sechs"),
+        ("<p>Klima &amp; Umwelt, 5 &lt; 6</p>", "Klima & Umwelt, 5 < 6"),
+        ("<p><a href='javascript:alert(1)'>Klick</a></p>", "Klick"),
+        ("<p>Hoch<sup>2</sup></p>", "<p>Hoch<sup>2</sup></p>"),
+    ],
+)
+def test_markdown_is_written_to_be_read(app, html, markdown):
+    assert html_to_markdown(html).markdown == markdown
+
+
+def test_lists_in_a_row_stay_apart(app):
+    """In Markdown two lists in a row are one, unless their markers differ."""
+    html = "<ul><li>a</li></ul><ul><li>b</li></ul><ol><li>c</li></ol><ol><li>d</li></ol>"
+    markdown = html_to_markdown(html).markdown
+    assert markdown == "- a\n\n* b\n\n1. c\n\n1) d"
+    shown = BeautifulSoup(render_markdown(markdown), "html.parser")
+    assert [e.name for e in shown.find_all(["ul", "ol", "p"])] == ["ul", "ul", "ol", "ol"]
+
+
+def test_what_markdown_cannot_say_is_kept_as_html_and_named(runner, tmp_path):
+    content = (
+        "<p>Davor.</p><table><tr><td>a</td></tr></table>"
+        '<p>Mit <span style="font-size:200%">Stil</span>.</p>'
+        "[gallery ids=\"1,2\"]<iframe src='https://video.example/1'></iframe>"
+        "<script>alert(1)</script>"
+    )
+    path = write(tmp_path, wxr(post(1, title="Tabelle", content=content)))
+    result = import_wordpress(runner, path)
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "Hinweis: Beitrag 1 „Tabelle“: als HTML behalten, weil Markdown es nicht ausdrücken "
+        "kann: <table>."
+    ) in result.output
+    assert (
+        "Hinweis: Beitrag 1 „Tabelle“: Formatierung durch style-Attribute weggelassen, wie bei "
+        "jedem Artikel."
+    ) in result.output
+    assert (
+        "Hinweis: Beitrag 1 „Tabelle“: entfernt, weil kein Artikel es enthalten darf: <script>, "
+        "<iframe>."
+    ) in result.output
+    assert (
+        "Hinweis: Beitrag 1 „Tabelle“: WordPress-Shortcodes entfernt, ihr Text behalten: [gallery]."
+    ) in result.output
+    stored = db.session.scalar(select(Article))
+    assert stored.body.startswith("Davor.\n\n<table>")
+    assert "Mit Stil." in stored.body and "iframe" not in stored.body_html
+    assert dropped_markup(stored.body) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<p><img src="x" onerror="alert(1)">Text</p>',
+        '<p><a href="javascript:alert(1)">Klick</a></p>',
+        '<p onclick="alert(1)">Text</p>',
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
+        "<svg onload=alert(1)></svg><p>Text</p>",
+        '<table><tr><td onmouseover="alert(1)"><a href="javascript:x()">a</a></td></tr></table>',
+    ],
+)
+def test_no_script_in_a_post_reaches_the_page(runner, tmp_path, client, content):
+    path = write(tmp_path, wxr(post(1, name="angriff", content=content)))
+    assert import_wordpress(runner, path).exit_code == 0
+    page = soup(client.get("/artikel/angriff")).select_one(".article .body")
+    for element in page.find_all(True):
+        assert element.name not in {"script", "svg", "img"}
+        assert not any(name.startswith("on") for name in element.attrs)
+        assert "javascript:" not in str(element.get("href", ""))

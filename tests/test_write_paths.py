@@ -336,18 +336,19 @@ def test_wordpress_import_cleans_and_reports_what_the_form_would_refuse(app, run
 
     assert result.exit_code == 0, result.output
     for note in (
-        "Note: Comment 2: control characters removed.",
-        "Note: Comment 3: the e-mail address is not valid; left out.",
-        "Note: Comment 4: the e-mail address is not valid; left out.",
-        "Note: Comment 5: the name has only invisible characters; 'Anonym'.",
-        "Note: Comment 6 has no text; skipped.",
-        "Note: Comment 7 has 5,499 characters, more than the form allows (5,000); kept whole.",
+        "Hinweis: Kommentar 2: Steuerzeichen entfernt.",
+        "Hinweis: Kommentar 3: Die E-Mail-Adresse ist ungültig; weggelassen.",
+        "Hinweis: Kommentar 4: Die E-Mail-Adresse ist ungültig; weggelassen.",
+        "Hinweis: Kommentar 5: Der Name hat nur unsichtbare Zeichen; „Anonym“.",
+        "Hinweis: Kommentar 6 hat keinen Text; übersprungen.",
+        "Hinweis: Kommentar 7 hat 5.499 Zeichen, mehr als das Formular erlaubt (5.000); "
+        "ganz übernommen.",
     ):
         assert note in result.output
     for fine in (1, 8, 9):
-        assert f"Comment {fine}" not in result.output
-    assert "Comments: 8 created (8 visible, 0 pending, 0 spam, 0 deleted)" in result.output
-    assert "Comments without text (skipped, see the notes): 1." in result.output
+        assert f"Kommentar {fine}" not in result.output
+    assert "Kommentare: 8 angelegt (8 sichtbar, 0 wartend, 0 Spam, 0 gelöscht)" in result.output
+    assert "Kommentare ohne Text (übersprungen, siehe die Hinweise): 1." in result.output
     stored = by_minute()
     assert 6 not in stored
     assert (stored[1].name, stored[1].text) == ("Ren\u00e9", "Caf\u00e9\nzweite Zeile")

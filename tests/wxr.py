@@ -42,8 +42,11 @@ def post(
     content: str = "Text.",
     excerpt: str = "",
     categories: str = "",
+    thumbnail: int | None = None,
 ) -> str:
-    """A post; `categories`: its <category> elements (categories and tags), as XML."""
+    """A post; `categories`: its <category> elements (categories and tags), as XML;
+    `thumbnail`: the id of its featured image (an attachment)."""
+    meta = "" if thumbnail is None else postmeta("_thumbnail_id", str(thumbnail))
     return f"""<item>
   <title><![CDATA[{title}]]></title>
   <dc:creator><![CDATA[{creator}]]></dc:creator>
@@ -57,6 +60,7 @@ def post(
   <wp:status><![CDATA[{status}]]></wp:status>
   <wp:post_type><![CDATA[post]]></wp:post_type>
   {categories}
+  {meta}
   {"".join(comments)}
 </item>"""
 
@@ -83,3 +87,50 @@ def wp_comment(
   <wp:comment_type><![CDATA[comment]]></wp:comment_type>
   <wp:comment_parent>{parent}</wp:comment_parent>
 </wp:comment>"""
+
+
+def postmeta(key: str, value: str) -> str:
+    return f"""<wp:postmeta>
+  <wp:meta_key><![CDATA[{key}]]></wp:meta_key>
+  <wp:meta_value><![CDATA[{value}]]></wp:meta_value>
+</wp:postmeta>"""
+
+
+def attachment(
+    attachment_id: int,
+    file: str,
+    *,
+    title: str = "Ein Foto",
+    alt: str | None = None,
+    site: str = "https://test.example",
+    attached_file: bool = True,
+) -> str:
+    """An attachment (a file in the media library) at wp-content/uploads/`file`, with its
+    alternative text when `alt` is given; `attached_file=False` leaves _wp_attached_file out."""
+    url = f"{site}/wp-content/uploads/{file}"
+    meta = postmeta("_wp_attached_file", file) if attached_file else ""
+    if alt is not None:
+        meta += postmeta("_wp_attachment_image_alt", alt)
+    return f"""<item>
+  <title><![CDATA[{title}]]></title>
+  <dc:creator><![CDATA[redaktion]]></dc:creator>
+  <content:encoded><![CDATA[]]></content:encoded>
+  <excerpt:encoded><![CDATA[]]></excerpt:encoded>
+  <wp:post_id>{attachment_id}</wp:post_id>
+  <wp:post_date><![CDATA[2024-01-01 10:00:00]]></wp:post_date>
+  <wp:post_date_gmt><![CDATA[2024-01-01 09:00:00]]></wp:post_date_gmt>
+  <wp:comment_status><![CDATA[closed]]></wp:comment_status>
+  <wp:post_name><![CDATA[foto-{attachment_id}]]></wp:post_name>
+  <wp:status><![CDATA[inherit]]></wp:status>
+  <wp:post_type><![CDATA[attachment]]></wp:post_type>
+  <wp:attachment_url><![CDATA[{url}]]></wp:attachment_url>
+  {meta}
+</item>"""
+
+
+def img(file: str, *, alt: str = "", attachment_id: int | None = None, **attributes: str) -> str:
+    """An <img> of wp-content/uploads/`file` as WordPress writes it into a post."""
+    css = "" if attachment_id is None else f' class="wp-image-{attachment_id}"'
+    more = "".join(f' {name}="{value}"' for name, value in attributes.items())
+    src = f"https://test.example/wp-content/uploads/{file}"
+    return f'<img src="{src}" alt="{alt}"{css}{more} />'

@@ -1,6 +1,6 @@
 """Moving content in and out: `import-wordpress`, `export` and `import-json`.
 
-flask --app wsgi import-wordpress [--dry-run] [--timezone ZONE] EXPORT.xml
+flask --app wsgi import-wordpress [--dry-run] [--timezone ZONE] [--media-folder UPLOADS] EXPORT.xml
 flask --app wsgi export [FILE]          (standard output without FILE)
 flask --app wsgi import-json [--dry-run] FILE
 
@@ -11,6 +11,10 @@ it cannot be made valid (a comment without text, an article without a title), an
 reported in a note (common.py). See
 wordpress.py and jsonfile.py for what is kept and how rows are recognised, so that
 running an import twice changes nothing.
+
+The WordPress import reports in German, for the editorial team that moves its site (notes
+and the summary through Flask-Babel, in the site's locale); `export` and `import-json`,
+tools for the operator, report in English as the other commands do.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from . import jsonfile, wordpress
 from .common import TransferError, import_transaction
+from .wordpress_media import Uploads
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,20 +49,29 @@ R = TypeVar("R")
     show_default=True,
     help="The WordPress site's time zone, for dates the export has only in local time.",
 )
+@click.option(
+    "--media-folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The old site's wp-content/uploads folder, copied here: featured images and images "
+    "in posts are imported from it.",
+)
 @with_appcontext
-def import_wordpress_command(export_file: Path, dry_run: bool, timezone: str) -> None:
+def import_wordpress_command(
+    export_file: Path, dry_run: bool, timezone: str, media_folder: Path | None
+) -> None:
     """Import authors, categories and tags, posts and comments from a WordPress export (WXR)."""
     zone = _zone(timezone)
     export = _or_fail(wordpress.read_export, export_file)
-    importer = wordpress.Importer(export, zone)
+    uploads = None if media_folder is None else Uploads(media_folder, dry_run=dry_run)
+    importer = wordpress.Importer(export, zone, uploads)
     with import_transaction(dry_run):
         importer.import_authors()
         importer.import_topics()
-        with _progress(export.posts, "Importing posts") as posts:
+        with _progress(export.posts, _("Importing posts")) as posts:
             for post in posts:
                 importer.import_post(post)
         importer.finish()
-    _echo_notes(importer.report.notes)
+    _echo_notes(importer.report.notes, _("Note"))
     click.echo(wordpress.summary(importer.report, export, dry_run=dry_run))
 
 
@@ -85,10 +101,11 @@ def export_command(file: TextIO) -> None:
 def import_json_command(file: Path, dry_run: bool) -> None:
     """Import a file written by `export` into this database; what is here already stays."""
     importer = jsonfile.JsonImporter(_or_fail(jsonfile.read_file, file))
-    with import_transaction(dry_run):
-        _or_fail(importer.run)
-    _echo_notes(importer.report.notes)
-    click.echo(jsonfile.summary(importer.report, dry_run=dry_run))
+    with force_locale("en"):  # the notes and counts it shares with the WordPress import
+        with import_transaction(dry_run):
+            _or_fail(importer.run)
+        _echo_notes(importer.report.notes, "Note")
+        click.echo(jsonfile.summary(importer.report, dry_run=dry_run))
 
 
 def register(app: Flask) -> None:
@@ -121,6 +138,6 @@ def _progress(items: Iterable[T], label: str) -> Iterator[Iterable[T]]:
         yield bar
 
 
-def _echo_notes(notes: list[str]) -> None:
+def _echo_notes(notes: list[str], label: str) -> None:
     for note in notes:
-        click.echo(f"Note: {note}")
+        click.echo(f"{label}: {note}")

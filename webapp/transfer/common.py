@@ -52,6 +52,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import func, select, update
 
 from ..comments.forms import is_blank
@@ -79,6 +82,37 @@ PHOTO_CREDIT_MAX = 300
 AUTHOR_NAME_MAX = 200
 SLUG_MAX = 200
 KEY_MAX = 300  # import_key: no form, its column
+
+
+# The fields notes name, as the operator reads them (English: as the JSON file names them).
+FIELD_NAMES = {
+    "text": _lp("import field", "text"),
+    "body": _lp("import field", "body"),
+    "excerpt": _lp("import field", "excerpt"),
+    "teaser": _lp("import field", "teaser"),
+    "title": _lp("import field", "title"),
+    "name": _lp("import field", "name"),
+    "description": _lp("import field", "description"),
+    "bio": _lp("import field", "bio"),
+    "photo_alt": _lp("import field", "photo_alt"),
+    "photo_caption": _lp("import field", "photo_caption"),
+    "photo_credit": _lp("import field", "photo_credit"),
+}
+STATUS_COUNTS = {
+    CommentStatus.VISIBLE: _lp("import", "%(num)s visible"),
+    CommentStatus.PENDING: _lp("import", "%(num)s pending"),
+    CommentStatus.SPAM: _lp("import", "%(num)s spam"),
+    CommentStatus.DELETED: _lp("import", "%(num)s deleted"),
+}
+
+
+def field_name(field: str) -> str:
+    return str(FIELD_NAMES.get(field, field))
+
+
+def shown(value: str) -> str:
+    """A value for a note, quoted by the message: invisible characters written out (\\x00)."""
+    return repr(value)[1:-1]
 
 
 class TransferError(Exception):
@@ -140,28 +174,41 @@ def comment_fields(
     what to look for control characters in, if the values were converted already.
     """
     if has_controls(name + email + text if raw is None else raw):
-        report.note(f"{where}: control characters removed.")
+        report.note(_("%(where)s: control characters removed.", where=where))
     text = clean_text(text).strip()
     if is_blank(text):
-        report.note(f"{where} has no text; skipped.")
+        report.note(_("%(where)s has no text; skipped.", where=where))
         report.add("comments skipped")
         return None
     if len(text) > TEXT_MAX:
         report.note(
-            f"{where} has {len(text):,} characters, more than the form allows "
-            f"({TEXT_MAX:,}); kept whole."
+            _(
+                "%(where)s has %(length)s characters, more than the form allows (%(limit)s); "
+                "kept whole.",
+                where=where,
+                length=format_number(len(text)),
+                limit=format_number(TEXT_MAX),
+            )
         )
     cleaned = clean_text(name).strip()
     if is_blank(cleaned):
         if name.strip():
-            report.note(f"{where}: the name has only invisible characters; {ANONYMOUS!r}.")
+            report.note(
+                _(
+                    "%(where)s: the name has only invisible characters; '%(name)s'.",
+                    where=where,
+                    name=ANONYMOUS,
+                )
+            )
         cleaned = ANONYMOUS
     elif len(cleaned) > NAME_MAX:
-        report.note(f"{where}: name shortened to {NAME_MAX} characters.")
+        report.note(
+            _("%(where)s: name shortened to %(limit)s characters.", where=where, limit=NAME_MAX)
+        )
         cleaned = shorten(cleaned, NAME_MAX)
     email = clean_text(email).strip()
     if email and not is_valid_email(email):
-        report.note(f"{where}: the e-mail address is not valid; left out.")
+        report.note(_("%(where)s: the e-mail address is not valid; left out.", where=where))
         email = ""
     return cleaned, email, text
 
@@ -178,7 +225,13 @@ class Cleaner:
 
     def _clean(self, value: str, field: str) -> str:
         if has_controls(value):
-            self.report.note(f"{self.where}: control characters removed from the {field}.")
+            self.report.note(
+                _(
+                    "%(where)s: control characters removed from the %(field)s.",
+                    where=self.where,
+                    field=field_name(field),
+                )
+            )
         return clean_text(value)
 
     def line(self, value: str, field: str, limit: int, *, collapse: bool = False) -> str:
@@ -189,7 +242,14 @@ class Cleaner:
         cleaned = self._clean(value, field)
         cleaned = " ".join(cleaned.split()) if collapse else cleaned.strip()
         if len(cleaned) > limit:
-            self.report.note(f"{self.where}: {field} shortened to {limit} characters.")
+            self.report.note(
+                _(
+                    "%(where)s: %(field)s shortened to %(limit)s characters.",
+                    where=self.where,
+                    field=field_name(field),
+                    limit=limit,
+                )
+            )
             cleaned = shorten(cleaned, limit)
         return cleaned
 
@@ -200,8 +260,14 @@ class Cleaner:
             cleaned = cleaned.strip()
         if limit is not None and len(cleaned) > limit:
             self.report.note(
-                f"{self.where}: the {field} has {len(cleaned):,} characters, more than the "
-                f"form allows ({limit:,}); kept whole."
+                _(
+                    "%(where)s: the %(field)s has %(length)s characters, more than the form "
+                    "allows (%(limit)s); kept whole.",
+                    where=self.where,
+                    field=field_name(field),
+                    length=format_number(len(cleaned)),
+                    limit=format_number(limit),
+                )
             )
         return cleaned
 
@@ -216,7 +282,12 @@ class Cleaner:
             or default
         )
         self.report.note(
-            f"{self.where}: the slug {shorten(value, 60)!r} is not valid; {slug!r} instead."
+            _(
+                "%(where)s: the slug '%(value)s' is not valid; '%(slug)s' instead.",
+                where=self.where,
+                value=shown(shorten(value, 60)),
+                slug=shown(slug),
+            )
         )
         return slug
 
@@ -225,10 +296,20 @@ class Cleaner:
         if SLUG.fullmatch(value) and len(value) <= SLUG_MAX:
             return value
         slug = make_slug(clean_text(value), max_length=SLUG_MAX) or None
-        instead = "skipped" if slug is None else f"{slug!r} instead"
-        self.report.note(
-            f"{self.where}: the old slug {shorten(value, 60)!r} is not valid; {instead}."
-        )
+        if slug is None:
+            note = _(
+                "%(where)s: the old slug '%(value)s' is not valid; skipped.",
+                where=self.where,
+                value=shown(shorten(value, 60)),
+            )
+        else:
+            note = _(
+                "%(where)s: the old slug '%(value)s' is not valid; '%(slug)s' instead.",
+                where=self.where,
+                value=shown(shorten(value, 60)),
+                slug=shown(slug),
+            )
+        self.report.note(note)
         return slug
 
     def key(self, value: str | None) -> str | None:
@@ -240,7 +321,7 @@ def clean_import_key(value: str | None, *, where: str, report: Report) -> str | 
     if value is None:
         return None
     if has_controls(value) or len(value) > KEY_MAX or is_blank(value):
-        report.note(f"{where}: the import_key is not valid; left out.")
+        report.note(_("%(where)s: the import_key is not valid; left out.", where=where))
         return None
     return value
 
@@ -266,7 +347,13 @@ def add_old_slug(article: Article, slug: str, report: Report) -> None:
         report.add("old slugs unchanged")
     elif existing is not None or unique_article_slug(slug) != slug:
         report.add("old slugs taken")
-        report.note(f"Old slug {slug!r} of {article.slug!r} is taken by another article; skipped.")
+        report.note(
+            _(
+                "Old slug '%(slug)s' of '%(article)s' is taken by another article; skipped.",
+                slug=shown(slug),
+                article=shown(article.slug),
+            )
+        )
     else:
         db.session.add(ArticleSlug(slug=slug, article=article))
         db.session.flush()
@@ -334,4 +421,6 @@ def import_transaction(dry_run: bool) -> Iterator[None]:
 
 def status_counts(report: Report, prefix: str) -> str:
     """'27 visible, 5 pending, 4 spam, 1 deleted' from the counters named prefix + status."""
-    return ", ".join(f"{report.counts[prefix + status]} {status}" for status in CommentStatus)
+    return ", ".join(
+        STATUS_COUNTS[status] % {"num": report.counts[prefix + status]} for status in CommentStatus
+    )

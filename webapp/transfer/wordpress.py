@@ -13,10 +13,17 @@ the file comes from elsewhere) into plain records; `Importer` stores them. What 
 - Posts (post type "post" only; pages, attachments, menu items … are counted, not
   imported) as Article, keyed "wordpress:<site>:post:<id>". Trashed posts are skipped;
   "publish" and "future" posts get their date, everything else becomes a draft. The body
-  is WordPress's HTML, cleaned of block-editor comments, <!--more-->, scripts, images
-  (no photos are downloaded) and shortcode tags, with WordPress's automatic paragraphs
-  made explicit (see `clean_body`); it is stored as the Markdown source, which Markdown
-  passes through and the sanitizer then reduces to the allowlist.
+  is WordPress's HTML, cleaned of block-editor comments, <!--more-->, scripts and
+  shortcode tags, with WordPress's automatic paragraphs made explicit (see `clean_body`),
+  then converted to Markdown block by block where that shows the same (html_markdown.py);
+  a block that cannot be (a table, a <cite> …) stays HTML, which the sanitizer reduces to
+  the allowlist, and the report names the post and what stayed HTML.
+- Images (wordpress_media.py): with `--media-folder`, the featured image becomes the
+  article's photo (alternative text: the attachment's, else its title, reported) and
+  images in the body become Markdown images of the site's own photos; each that cannot
+  be brought (no file, no usable photo, not from the uploads folder, no alternative
+  text) is left out and named in the report. Without the folder, images are left out
+  (nothing is downloaded) and the summary says how to bring them.
 - Titles, author names, bodies and teasers pass the editorial forms' rules as in every
   import (common.Cleaner): control characters are removed, overlong titles and names
   shortened, an overlong excerpt kept, and each of these reported in a note. A post
@@ -39,8 +46,10 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from html.parser import HTMLParser
 from pathlib import Path
@@ -50,18 +59,20 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ElementTree as SafeElementTree
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..comments.forms import is_blank
 from ..extensions import db
 from ..formatting import excerpt
-from ..models import Article, Author, Comment, CommentStatus, Topic, TopicSlug, utcnow
+from ..models import Article, Author, Comment, CommentStatus, Photo, Topic, TopicSlug, utcnow
 from ..slugs import unique_article_slug, unique_author_slug, unique_topic_slug
-from ..text import make_slug
+from ..text import make_slug, media_path
 from .common import (
     ANONYMOUS,
     AUTHOR_NAME_MAX,
     BATCH,
+    PHOTO_ALT_MAX,
     TEASER_MAX,
     TITLE_MAX,
     TOPIC_NAME_MAX,
@@ -73,8 +84,12 @@ from .common import (
     comment_fields,
     one_line,
     refresh_discussions,
+    shorten,
+    shown,
     status_counts,
 )
+from .html_markdown import Conversion, html_to_markdown
+from .wordpress_media import _SIZE_SUFFIX, NotBrought, Uploads, WxrAttachment, uploads_path
 
 WP_NAMESPACE_PREFIX = "http://wordpress.org/export/"  # followed by the WXR version: 1.2/
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -138,6 +153,7 @@ class WxrPost:
     old_slugs: tuple[str, ...]
     comments: tuple[WxrComment, ...]
     terms: tuple[WxrTerm, ...] = ()  # its categories and tags
+    thumbnail_id: str = ""  # its featured image: an attachment's id
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,7 @@ class WxrExport:
     terms: tuple[WxrTerm, ...]  # the categories and tags the site defines
     posts: tuple[WxrPost, ...]  # post type "post" only
     other_items: Counter[str]  # items of other post types, by type
+    attachments: dict[str, WxrAttachment] = field(default_factory=dict)  # by id
 
 
 # --- Reading the file ------------------------------------------------------------------
@@ -191,13 +208,16 @@ def read_export(path: Path) -> WxrExport:
     )
     posts: list[WxrPost] = []
     other_items: Counter[str] = Counter()
+    attachments: dict[str, WxrAttachment] = {}
     for item in channel.iter("item"):
         post = _read_post(item, wp)
         if post.type == "post":
             posts.append(post)
         else:
             other_items[post.type or "unknown"] += 1
-    return WxrExport(site, authors, terms, tuple(posts), other_items)
+        if post.type == "attachment":
+            attachments[post.id] = _read_attachment(item, wp, post)
+    return WxrExport(site, authors, terms, tuple(posts), other_items, attachments)
 
 
 def _parse(path: Path) -> Element:
@@ -240,12 +260,27 @@ def _text(element: Element, tag: str) -> str:
     return "" if found is None or found.text is None else found.text
 
 
-def _read_post(item: Element, wp: str) -> WxrPost:
-    old_slugs = tuple(
+def _meta(item: Element, wp: str, key: str) -> list[str]:
+    """The values of a post's postmeta of this key."""
+    return [
         _text(meta, f"{wp}meta_value")
         for meta in item.findall(f"{wp}postmeta")
-        if _text(meta, f"{wp}meta_key") == "_wp_old_slug"
+        if _text(meta, f"{wp}meta_key") == key
+    ]
+
+
+def _read_attachment(item: Element, wp: str, post: WxrPost) -> WxrAttachment:
+    return WxrAttachment(
+        id=post.id,
+        title=post.title,
+        url=_text(item, f"{wp}attachment_url").strip(),
+        file=next(iter(_meta(item, wp, "_wp_attached_file")), "").strip(),
+        alt=next(iter(_meta(item, wp, "_wp_attachment_image_alt")), ""),
     )
+
+
+def _read_post(item: Element, wp: str) -> WxrPost:
+    old_slugs = tuple(_meta(item, wp, "_wp_old_slug"))
     return WxrPost(
         id=_text(item, f"{wp}post_id").strip(),
         type=_text(item, f"{wp}post_type").strip(),
@@ -265,6 +300,7 @@ def _read_post(item: Element, wp: str) -> WxrPost:
             for c in item.findall("category")
             if c.get("domain") in TERM_KINDS
         ),
+        thumbnail_id=next(iter(_meta(item, wp, "_thumbnail_id")), "").strip(),
     )
 
 
@@ -288,11 +324,20 @@ def _read_comment(element: Element, wp: str) -> WxrComment:
 class Importer:
     """Stores an export's records; call inside one transaction (common.import_transaction)."""
 
-    def __init__(self, export: WxrExport, timezone: tzinfo) -> None:
+    def __init__(self, export: WxrExport, timezone: tzinfo, uploads: Uploads | None = None) -> None:
         self.export = export
         # The WordPress site's zone, for dates the export has only in local time.
         self.timezone = timezone
+        # The copied wp-content/uploads folder; None: images are left out.
+        self.uploads = uploads
         self.report = Report()
+        if uploads is not None:
+            self.report.add("media folder")
+        self._attachments_by_file: dict[str, WxrAttachment] = {}
+        for attachment in export.attachments.values():
+            for path in (attachment.file, uploads_path(attachment.url)):
+                if path:
+                    self._attachments_by_file.setdefault(path, attachment)
         self._authors: dict[str, Author] = {}  # by login
         self._topics: dict[tuple[str, str], Topic] = {}  # by kind and WordPress slug
         self._commented: set[int] = set()  # articles that got comments: recount them
@@ -323,6 +368,9 @@ class Importer:
             article = self._create_article(post, key)
         else:
             self.report.add("articles unchanged")
+            if article.photo_id is None and self.uploads is not None:
+                # A run with the media folder after one without: the photo is only added.
+                self._lead_photo(article, post, self._named(post, article.title))
         for old_slug in post.old_slugs:
             add_old_slug(article, make_slug(unquote(old_slug)), self.report)
         self._file(article, post)
@@ -357,11 +405,16 @@ class Importer:
         key = self.key(term.kind, term.slug)
         topic = db.session.scalar(select(Topic).where(Topic.import_key == key))
         if topic is None:
-            clean = Cleaner(f"{term.kind.capitalize()} {term.slug!r}", self.report)
+            where = (
+                _("Category '%(slug)s'", slug=shown(term.slug))
+                if term.kind == "category"
+                else _("Tag '%(slug)s'", slug=shown(term.slug))
+            )
+            clean = Cleaner(where, self.report)
             # WordPress stores term names HTML-escaped ("Klima &amp; Umwelt").
             name = clean.line(html.unescape(term.name), "name", TOPIC_NAME_MAX, collapse=True)
             if is_blank(name):
-                self.report.note(f"{term.kind.capitalize()} {term.slug!r} has no name; left out.")
+                self.report.note(_("%(where)s has no name; left out.", where=where))
                 return None
             topic = db.session.scalar(select(Topic).where(func.lower(Topic.name) == name.lower()))
             if topic is None:
@@ -391,7 +444,8 @@ class Importer:
 
     def _author_name(self, login: str, display_name: str) -> str:
         """The display name by the author form's rules, else the login."""
-        clean = Cleaner(f"Author {login!r}", self.report)
+        where = _("Author '%(login)s'", login=shown(login))
+        clean = Cleaner(where, self.report)
         # WordPress stores display names HTML-escaped ("A &amp; B").
         name = clean.line(html.unescape(display_name), "name", AUTHOR_NAME_MAX, collapse=True)
         if not is_blank(name):
@@ -399,21 +453,34 @@ class Importer:
         name = one_line(login)[:AUTHOR_NAME_MAX]
         name = ANONYMOUS if is_blank(name) else name
         if display_name.strip():
-            self.report.note(f"Author {login!r}: the name has only invisible characters; {name!r}.")
+            self.report.note(
+                _(
+                    "%(where)s: the name has only invisible characters; '%(name)s'.",
+                    where=where,
+                    name=shown(name),
+                )
+            )
         return name
 
+    def _named(self, post: WxrPost, title: str) -> str:
+        """A post as notes about its text and images name it: its id and title."""
+        return _('Post %(id)s "%(title)s"', id=post.id, title=shorten(title, 60))
+
     def _create_article(self, post: WxrPost, key: str) -> Article:
-        clean = Cleaner(f"Post {post.id}", self.report)
+        clean = Cleaner(_("Post %(id)s", id=post.id), self.report)
         title = self._title(post, clean)
+        named = self._named(post, title)
         slug = make_slug(unquote(post.name)) or make_slug(title) or f"beitrag-{post.id}"
         # Control characters out (reported) before the body is cleaned of WordPress markup.
-        body = clean_body(clean.text(post.content, "text", strip=False))
-        if images := len(_IMG.findall(post.content)):
-            self.report.add("images left out", images)
+        images = _BodyImages(self, named)
+        cleaned = clean_body(clean.text(post.content, "text", strip=False), image=images.take)
+        conversion = html_to_markdown(cleaned, images.markdown)
+        images.report_lost(conversion.lost)
+        self._report_conversion(post, named, conversion)
         article = Article(
             title=title,
             slug=unique_article_slug(slug),
-            body=body,
+            body=conversion.markdown,
             published_at=self._published_at(post),
             comments_open=post.comment_status != "closed",
             author=self._author(post.creator, post.creator),
@@ -425,6 +492,7 @@ class Importer:
             limit=TEASER_MAX,
         )
         db.session.add(article)
+        self._lead_photo(article, post, named)
         db.session.flush()
         self.report.add("articles created")
         if article.published_at is None:
@@ -435,11 +503,110 @@ class Importer:
             self.report.add("articles published")
         return article
 
+    def _report_conversion(self, post: WxrPost, named: str, conversion: Conversion) -> None:
+        """Notes on what of the post's text is not Markdown, or not there at all."""
+        if conversion.kept:
+            self.report.add("articles with HTML")
+            self.report.note(
+                _(
+                    "%(post)s: kept as HTML, as Markdown cannot say it: %(what)s.",
+                    post=named,
+                    what=", ".join(conversion.kept),
+                )
+            )
+        scripts = [f"<{m.group(1).lower()}>" for m in _SCRIPT.finditer(post.content)]
+        if removed := list(dict.fromkeys([*scripts, *conversion.removed])):
+            self.report.note(
+                _(
+                    "%(post)s: removed, as no article may hold it: %(what)s.",
+                    post=named,
+                    what=", ".join(removed),
+                )
+            )
+        if shortcodes := find_shortcodes(post.content):
+            self.report.note(
+                _(
+                    "%(post)s: WordPress shortcodes removed, their text kept: %(what)s.",
+                    post=named,
+                    what=", ".join(f"[{name}]" for name in shortcodes),
+                )
+            )
+        if conversion.styles:
+            self.report.note(
+                _("%(post)s: formatting by style attributes left out, as always.", post=named)
+            )
+
+    def _lead_photo(self, article: Article, post: WxrPost, named: str) -> None:
+        """The post's featured image as the article's photo, when the folder has it."""
+        if not post.thumbnail_id:
+            return
+        self.report.add("featured images")
+        if self.uploads is None:
+            return
+        attachment = self.export.attachments.get(post.thumbnail_id)
+        if attachment is None:
+            self.report.add("featured images not brought")
+            self.report.note(
+                _(
+                    "%(post)s: the featured image (attachment %(id)s) is not in the export; "
+                    "left out.",
+                    post=named,
+                    id=post.thumbnail_id,
+                )
+            )
+            return
+        try:
+            brought = self.uploads.bring(attachment.url, attachment)
+        except NotBrought as reason:
+            self.report.add("featured images not brought")
+            self.report.note(
+                _("%(post)s: featured image left out: %(reason)s.", post=named, reason=reason)
+            )
+            return
+        self.report.add("featured images brought")
+        alt = one_line(html.unescape(attachment.alt))
+        if not alt:
+            alt = one_line(html.unescape(attachment.title))
+            if alt:
+                self.report.note(
+                    _(
+                        "%(post)s: the featured image %(path)s has no alternative text; its "
+                        "title '%(title)s' is used, check it.",
+                        post=named,
+                        path=brought.path,
+                        title=alt,
+                    )
+                )
+            else:
+                self.report.note(
+                    _(
+                        "%(post)s: the featured image %(path)s has no alternative text; add one.",
+                        post=named,
+                        path=brought.path,
+                    )
+                )
+        article.photo = brought.photo
+        article.photo_alt = shorten(alt, PHOTO_ALT_MAX)
+
+    def attachment_of(self, src: str, css_class: str) -> WxrAttachment | None:
+        """The attachment an <img> shows: by WordPress's class "wp-image-<id>", else by its file."""
+        match = re.search(r"\bwp-image-(\d+)\b", css_class)
+        if match and (attachment := self.export.attachments.get(match.group(1))) is not None:
+            return attachment
+        path = uploads_path(src)
+        if path is None:
+            return None
+        return self._attachments_by_file.get(path) or self._attachments_by_file.get(
+            _SIZE_SUFFIX.sub("", path)
+        )
+
     def _title(self, post: WxrPost, clean: Cleaner) -> str:
         # The export escapes titles once more than the text ("Radwege &amp; Busse").
         title = clean.line(html.unescape(post.title), "title", TITLE_MAX, collapse=True)
         if is_blank(title):
-            self.report.note(f"Post {post.id} has no title; it is called {UNTITLED!r}.")
+            self.report.note(
+                _("Post %(id)s has no title; it is called '%(title)s'.", id=post.id, title=UNTITLED)
+            )
             return UNTITLED
         return title
 
@@ -448,7 +615,9 @@ class Importer:
             return None  # draft, pending, private …: a draft here
         published_at = self._date(post.date_gmt, post.date_local)
         if published_at is None:
-            self.report.note(f"Post {post.id} is published but has no date; imported as a draft.")
+            self.report.note(
+                _("Post %(id)s is published but has no date; imported as a draft.", id=post.id)
+            )
         return published_at
 
     def _date(self, gmt: str, local: str) -> datetime | None:
@@ -495,7 +664,7 @@ class Importer:
             one_line(html.unescape(wxr.author)),
             wxr.email,
             comment_text(wxr.content),
-            where=f"Comment {wxr.id}",
+            where=_("Comment %(id)s", id=wxr.id),
             report=self.report,
             raw=wxr.author + wxr.email + wxr.content,
         )
@@ -504,7 +673,13 @@ class Importer:
         name, email, text = fields
         status = COMMENT_STATUSES.get(wxr.approved)
         if status is None:
-            self.report.note(f"Comment {wxr.id}: unknown status {wxr.approved!r}; held as pending.")
+            self.report.note(
+                _(
+                    "Comment %(id)s: unknown status '%(status)s'; held as pending.",
+                    id=wxr.id,
+                    status=shown(wxr.approved),
+                )
+            )
             status = CommentStatus.PENDING
         comment = Comment(
             article_id=article.id,
@@ -546,36 +721,193 @@ def summary(report: Report, export: WxrExport, *, dry_run: bool) -> str:
     """The operator's summary, a line per kind of record."""
     c = report.counts
     lines = [
-        f"Authors: {c['authors created']} created, {c['authors unchanged']} unchanged.",
-        f"Articles: {c['articles created']} created ({c['articles published']} published, "
-        f"{c['articles scheduled']} scheduled, {c['articles drafts']} drafts), "
-        f"{c['articles unchanged']} unchanged, {c['posts trash']} skipped (in the trash).",
-        f"Old slugs: {c['old slugs created']} created, {c['old slugs unchanged']} unchanged, "
-        f"{c['old slugs taken']} skipped (taken).",
-        f"Comments: {c['comments created']} created ({status_counts(report, 'comments ')}), "
-        f"{c['comments unchanged']} unchanged, {c['pingbacks']} pingbacks/trackbacks skipped, "
-        f"{c['comments of skipped posts']} skipped with their post.",
-        f"Topics: {c['topics from category']} created from categories, "
-        f"{c['topics from tag']} from tags, {c['topics shared']} joined a topic of the same "
-        f"name, {c['topics unchanged']} unchanged; {c['articles filed']} articles "
-        "filed under them.",
+        _(
+            "Authors: %(created)s created, %(unchanged)s unchanged.",
+            created=c["authors created"],
+            unchanged=c["authors unchanged"],
+        ),
+        _(
+            "Articles: %(created)s created (%(published)s published, %(scheduled)s scheduled, "
+            "%(drafts)s drafts), %(unchanged)s unchanged, %(trash)s skipped (in the trash).",
+            created=c["articles created"],
+            published=c["articles published"],
+            scheduled=c["articles scheduled"],
+            drafts=c["articles drafts"],
+            unchanged=c["articles unchanged"],
+            trash=c["posts trash"],
+        ),
+        _(
+            "Old slugs: %(created)s created, %(unchanged)s unchanged, %(taken)s skipped (taken).",
+            created=c["old slugs created"],
+            unchanged=c["old slugs unchanged"],
+            taken=c["old slugs taken"],
+        ),
+        _(
+            "Comments: %(created)s created (%(statuses)s), %(unchanged)s unchanged, "
+            "%(pingbacks)s pingbacks/trackbacks skipped, %(skipped)s skipped with their post.",
+            created=c["comments created"],
+            statuses=status_counts(report, "comments "),
+            unchanged=c["comments unchanged"],
+            pingbacks=c["pingbacks"],
+            skipped=c["comments of skipped posts"],
+        ),
+        _(
+            "Topics: %(categories)s created from categories, %(tags)s from tags, %(shared)s "
+            "joined a topic of the same name, %(unchanged)s unchanged; %(filed)s articles filed "
+            "under them.",
+            categories=c["topics from category"],
+            tags=c["topics from tag"],
+            shared=c["topics shared"],
+            unchanged=c["topics unchanged"],
+            filed=c["articles filed"],
+        ),
     ]
+    if c["articles with HTML"]:
+        lines.append(
+            _(
+                "Text: %(num)s articles keep parts as HTML that Markdown cannot say (see the "
+                "notes); the rest is Markdown.",
+                num=c["articles with HTML"],
+            )
+        )
     if c["comments skipped"]:
-        lines.append(f"Comments without text (skipped, see the notes): {c['comments skipped']}.")
+        lines.append(
+            _("Comments without text (skipped, see the notes): %(num)s.", num=c["comments skipped"])
+        )
     if c["other comment types"]:
-        lines.append(f"Comments of other types (not imported): {c['other comment types']}.")
+        lines.append(
+            _(
+                "Comments of other types (not imported): %(num)s.",
+                num=c["other comment types"],
+            )
+        )
     if c["posts auto-draft"]:
-        lines.append(f"Auto-drafts skipped: {c['posts auto-draft']}.")
+        lines.append(_("Auto-drafts skipped: %(num)s.", num=c["posts auto-draft"]))
     if export.other_items:
         others = ", ".join(f"{kind} {n}" for kind, n in sorted(export.other_items.items()))
-        lines.append(f"Not imported (only posts are): {others}.")
-    if c["images left out"]:
-        lines.append(
-            f"Images: {c['images left out']} in post bodies left out (photos are not downloaded)."
-        )
+        lines.append(_("Not imported (only posts are): %(others)s.", others=others))
+    lines.extend(_image_lines(report))
     if dry_run:
-        lines.append("Dry run: nothing was written.")
+        lines.append(_("Dry run: nothing was written."))
     return "\n".join(lines)
+
+
+def _image_lines(report: Report) -> list[str]:
+    c = report.counts
+    if not c["media folder"]:
+        if not (c["images left out"] or c["featured images"]):
+            return []
+        return [
+            _(
+                "Images: not imported (%(body)s in post bodies, %(featured)s featured images). "
+                "To bring them, copy the old site's wp-content/uploads folder here and import "
+                "with --media-folder FOLDER (before the first import: a second run adds only "
+                "featured images).",
+                body=c["images left out"],
+                featured=c["featured images"],
+            )
+        ]
+    return [
+        _(
+            "Images: %(brought)s of %(tried)s in post bodies and %(featured)s of %(featured_all)s "
+            "featured images imported; the others are named in the notes.",
+            brought=c["images brought"],
+            tried=c["images tried"],
+            featured=c["featured images brought"],
+            featured_all=c["featured images brought"] + c["featured images not brought"],
+        )
+    ]
+
+
+class _BodyImages:
+    """The images of one post's body: each becomes a placeholder that html_to_markdown
+    turns into a Markdown image of the stored photo, or nothing (reported)."""
+
+    def __init__(self, importer: Importer, named: str) -> None:
+        self.importer = importer
+        self.report = importer.report
+        self.named = named
+        self.markdown: dict[str, str] = {}  # placeholder -> ![alt](address)
+        self.paths: dict[str, str] = {}  # placeholder -> file, for the report
+        # Only this import knows it: text in a post cannot make an image.
+        self._nonce = secrets.token_hex(8)
+
+    def take(self, tag: str) -> str:
+        """The replacement of one <img> tag: a placeholder, or "" (left out)."""
+        attributes = _attributes(tag)
+        src = attributes.get("src", "")
+        uploads = self.importer.uploads
+        if uploads is None:
+            self.report.add("images left out")
+            return ""
+        self.report.add("images tried")
+        attachment = self.importer.attachment_of(src, attributes.get("class", ""))
+        try:
+            brought = uploads.bring(src, attachment)
+        except NotBrought as reason:
+            self._left_out(str(reason))
+            return ""
+        alt = one_line(attributes.get("alt", ""))
+        if not alt and attachment is not None:
+            alt = one_line(html.unescape(attachment.alt)) or one_line(
+                html.unescape(attachment.title)
+            )
+            if alt:
+                self.report.note(
+                    _(
+                        "%(post)s: the image %(path)s has no alternative text; its title "
+                        "'%(title)s' is used, check it.",
+                        post=self.named,
+                        path=brought.path,
+                        title=alt,
+                    )
+                )
+        if not alt:
+            self._left_out(_("%(path)s has no alternative text", path=brought.path))
+            return ""
+        self.report.add("images brought")
+        placeholder = f"zirkelwpbild{self._nonce}n{len(self.markdown)}e"
+        alt = re.sub(r"([\\\[\]*_`<&!])", r"\\\1", shorten(alt, PHOTO_ALT_MAX))
+        # A dry run stores no photo: the image is counted, and where it stands checked.
+        image = "" if brought.photo is None else f"![{alt}]({_photo_address(brought.photo)})"
+        self.markdown[placeholder] = image
+        self.paths[placeholder] = brought.path
+        return placeholder
+
+    def report_lost(self, placeholders: list[str]) -> None:
+        """Images inside a part that stayed HTML, where Markdown images cannot be."""
+        for placeholder in placeholders:
+            self.report.add("images brought", -1)
+            self._left_out(_("%(path)s is in a part kept as HTML", path=self.paths[placeholder]))
+
+    def _left_out(self, reason: str) -> None:
+        self.report.note(_("%(post)s: image left out: %(reason)s.", post=self.named, reason=reason))
+
+
+def _photo_address(photo: Photo) -> str:
+    """The address the Markdown names a photo by: its width for the body, as photo_url's."""
+    widths = [int(w) for w in photo.widths.split(",")]
+    return media_path(photo.key, max((w for w in widths if w <= 960), default=widths[0]))
+
+
+class _FirstTag(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attributes: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.attributes is None:
+            self.attributes = {k: v or "" for k, v in attrs}
+
+    handle_startendtag = handle_starttag
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    """The attributes of an HTML tag such as '<img src="…" alt="…">'."""
+    parser = _FirstTag()
+    parser.feed(tag)
+    parser.close()
+    return parser.attributes or {}
 
 
 # --- Text --------------------------------------------------------------------------------
@@ -584,6 +916,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)  # block markup, <!--more-->, <!
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I)
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a\s*>", re.I)
+_IMAGE_LINK = re.compile(r"<a\b[^>]*>\s*(zirkelwpbild[0-9a-f]+n[0-9]+e)\s*</a\s*>", re.I)
 # WordPress's own shortcodes; others are recognised by their closing tag.
 _SHORTCODES = {"caption", "wp_caption", "gallery", "playlist", "audio", "video", "embed"}
 _SHORTCODE_CLOSE = re.compile(r"\[/([A-Za-z_][\w-]*)\]")
@@ -607,15 +940,29 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 _ENDS_WITH_BR = re.compile(r"<br\s*/?>$", re.I)
 
 
-def clean_body(content: str) -> str:
-    """A post's HTML as an article body: WordPress markup removed, paragraphs explicit."""
+def clean_body(content: str, image: Callable[[str], str] | None = None) -> str:
+    """A post's HTML as an article body: WordPress markup removed, paragraphs explicit.
+
+    `image` gives what an <img> tag becomes (a placeholder for an image brought in); without
+    it, images are left out.
+    """
     content = clean_text(content)
     content = _HTML_COMMENT.sub("", content)
     content = _SCRIPT.sub("", content)
-    # Images are not imported; a link that only held one would be empty and unnamed.
-    content = _EMPTY_LINK.sub("", _IMG.sub("", content))
+    content = _IMG.sub(lambda m: image(m.group()) if image else "", content)
+    # A link that only held an image would be empty and unnamed, or lead to the old site's
+    # copy of a photo that is here now: the image stays, the link goes.
+    content = _EMPTY_LINK.sub("", content)
+    content = _IMAGE_LINK.sub(r"\1", content)
     content = strip_shortcodes(content)
     return autop(content).strip()
+
+
+def find_shortcodes(content: str) -> list[str]:
+    """The names of the shortcodes in a post, in order: what strip_shortcodes takes out."""
+    names = _SHORTCODES | set(_SHORTCODE_CLOSE.findall(content))
+    pattern = "|".join(re.escape(name) for name in sorted(names))
+    return list(dict.fromkeys(re.findall(rf"\[({pattern})(?=[\s\]/])", content)))
 
 
 def strip_shortcodes(content: str) -> str:

@@ -53,7 +53,7 @@ def store_photo(data: bytes) -> Photo:
     existing = db.session.query(Photo).filter_by(key=key).one_or_none()
     if existing is not None:
         return existing
-    image = _decode(data)
+    image = decode_photo(data)
     width, height = image.size
     folder = media_folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,7 +72,7 @@ def store_photo(data: bytes) -> Photo:
     return photo
 
 
-def _decode(data: bytes) -> Image.Image:
+def decode_photo(data: bytes) -> Image.Image:
     """The upload as an upright RGB image, or PhotoError."""
     try:
         with Image.open(io.BytesIO(data)) as probe:

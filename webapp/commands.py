@@ -62,9 +62,32 @@ def create_user_command(email: str, role: str, name: str, password_file) -> None
     click.echo(f"{verb} {role} account {email}.")
 
 
+@click.command("reset-second-factor")
+@click.option("--email", required=True, help="The account whose second factor goes.")
+def reset_second_factor_command(email: str) -> None:
+    """Switch off an account's second factor (the only admin lost phone and codes)."""
+    from .editorial.audit import add_entry
+    from .editorial.second_factor import switch_off
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.BadParameter("no account has this address", param_hint="--email")
+    switch_off(user)
+    end_other_logins(user)
+    add_entry(
+        "login.second_factor_reset",
+        user=None,
+        email="flask reset-second-factor",
+        subject=user.email,
+    )
+    db.session.commit()
+    click.echo(f"The second factor of {user.email} is off; it logs in with its password.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(reset_second_factor_command)
     from . import backup, transfer
     from .comments import spam_report
     from .mail import commands as mail_commands

@@ -49,7 +49,7 @@ from ..formatting import wait_time
 from ..models import LoginSession, Role, UsedLink, User, utcnow
 from ..notifications import LinkError
 from ..urls import absolute_url
-from . import audit
+from . import audit, second_factor
 from .auth import (
     MIN_PASSWORD_LENGTH,
     end_other_logins,
@@ -632,6 +632,28 @@ def unthrottle(user_id: int):
         url_for("editorial.accounts") if target else url_for("editorial.account", user_id=user_id),
         303,
     )
+
+
+@bp.post("/konten/<int:user_id>/zwei-faktor-zuruecksetzen")
+@admins_only
+def reset_second_factor(user_id: int):
+    """Switch another account's second factor off (a lost phone); its owner may set up anew."""
+    get_account(user_id)
+    with writing():
+        account = db.session.get(User, user_id)
+        if account.id == current_user.id:
+            flash(str(NOT_YOURSELF), "error")
+        elif account.totp_secret:
+            second_factor.reset(account)
+            flash(
+                _(
+                    "The second factor of %(email)s has been reset; its recovery codes no "
+                    "longer work.",
+                    email=account.email,
+                ),
+                "success",
+            )
+    return redirect(url_for("editorial.account", user_id=user_id), 303)
 
 
 @bp.route("/konten/<int:user_id>/entfernen", methods=["GET", "POST"])

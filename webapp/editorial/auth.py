@@ -14,6 +14,7 @@ accounts exist.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 from collections.abc import Callable
@@ -269,7 +270,10 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/anmelden", methods=["GET", "POST"])
 def login():
-    """Log in with e-mail and password; the same answer for unknown e-mails and wrong passwords."""
+    """Log in with e-mail and password; the same answer for unknown e-mails and wrong passwords.
+
+    An account with a second factor goes on to its code (second_factor.py) before it is in.
+    """
     form = LoginForm()
     error = None
     status = 200
@@ -285,20 +289,16 @@ def login():
         else:
             user = db.session.scalar(select(User).where(User.email == email))
             if password_matches(user, form.password.data) and user.active:
+                from . import second_factor  # it builds on this module
+
+                # An account with a second factor is not logged in yet (second_factor.py).
+                second_step = second_factor.after_password(user, request.args.get("next"))
+                if second_step is not None:
+                    return second_step
                 with writing():
                     user = db.session.get(User, user.id)
-                    login_session = LoginSession(id=secrets.token_urlsafe(32), user=user)
-                    db.session.add(login_session)
-                    user.last_login_at = utcnow()
-                    # The owner's own typos from here are forgiven once they get it right.
-                    db.session.execute(
-                        delete(LoginAttempt).where(
-                            LoginAttempt.email == email, LoginAttempt.address == network
-                        )
-                    )
-                user.login_session_id = login_session.id
-                session.clear()  # nothing from before the login carries over
-                login_user(user)
+                    login_session = open_login_session(user, network)
+                log_in(user, login_session)
                 return redirect(safe_next(request.args.get("next")), 303)
             with writing():
                 record_failure(email, network, db.session.get(User, user.id) if user else None)
@@ -308,6 +308,32 @@ def login():
         status = 422
     html = render_template("editorial/login.html", form=form, error=error)
     return html, status, headers
+
+
+def open_login_session(user: User, network: str) -> LoginSession:
+    """A new server-side login for `user`, inside writing(); the owner's own typos from
+    `network` are forgiven now that the whole login (password, second factor) is right."""
+    login_session = LoginSession(id=secrets.token_urlsafe(32), user=user)
+    db.session.add(login_session)
+    user.last_login_at = utcnow()
+    db.session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.email == user.email, LoginAttempt.address == network
+        )
+    )
+    return login_session
+
+
+def log_in(user: User, login_session: LoginSession) -> None:
+    """Let this browser in through `login_session` (after open_login_session's transaction)."""
+    user.login_session_id = login_session.id
+    session.clear()  # nothing from before the login carries over
+    login_user(user)
+
+
+def password_fingerprint(user: User) -> str:
+    """Changes whenever the account's password changes (a half-done login dies with it)."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
 
 
 @bp.post("/abmelden")

@@ -49,6 +49,9 @@ def form_as_sent(client, url: str) -> dict:
         elif field.get("type") == "checkbox":
             if field.has_attr("checked"):
                 data.setdefault(name, []).append(field.get("value", "y"))
+        elif field.get("type") == "radio":
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "")
         else:
             data[name] = field.get("value", "")
     return data

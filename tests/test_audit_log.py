@@ -224,6 +224,12 @@ def test_deleting_a_comment_an_article_and_a_user_still_works(app, client, entry
     with writing():
         db.session.execute(delete(LoginSession))
         db.session.delete(db.session.get(User, editor_id))
-    [kept] = entries()
+    kept, deleted = sorted(entries(), key=lambda e: e.id)
     assert (kept.user_id, kept.comment_id, kept.article_id) == (None, None, None)
     assert (kept.user_email, kept.action, kept.subject) == ("redaktion@example.org", "approve", "x")
+    # The deletion itself is in the log too, by the account that has gone since.
+    assert (deleted.action, deleted.user_id, deleted.user_email) == (
+        "article.delete",
+        None,
+        "redaktion@example.org",
+    )

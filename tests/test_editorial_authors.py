@@ -60,6 +60,7 @@ def test_a_later_author_save_sees_the_other_and_keeps_its_text(app):
 def form_as_sent_from(page) -> dict:
     form = page.find("form", class_="panel")
     data = {f["name"]: f.get("value", "") for f in form.select("input[type=hidden]")}
+    data.update({f["name"]: f.get("value", "") for f in form.select("input[type=radio][checked]")})
     data.update(
         {t["name"]: t.get_text().removeprefix("\n") for t in form.find_all("textarea")},
         name=form.find("input", attrs={"name": "name"})["value"],
@@ -135,7 +136,7 @@ def test_an_author_photo_survives_a_failed_check(editor):
     failed = editor.post("/verwaltung/autoren/neu", data=data, content_type="multipart/form-data")
     assert failed.status_code == 422
     page = soup(failed)
-    assert page.select_one(".staged-photo img") is not None
+    assert page.select_one(".chosen-photo img") is not None
     again = {**form_as_sent_from(page), "slug": "neu"}
     assert editor.post("/verwaltung/autoren/neu", data=again).status_code == 303
     assert db.session.scalar(select(Author).where(Author.slug == "neu")).photo is not None

@@ -63,6 +63,9 @@ def carried(page) -> dict:
         elif field.get("type") == "checkbox":
             if field.has_attr("checked"):
                 data.setdefault(name, []).append(field.get("value", "y"))
+        elif field.get("type") == "radio":
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "")
         else:
             data[name] = field.get("value", "")
     return data
@@ -80,7 +83,7 @@ def test_a_photo_survives_the_preview_and_is_saved_with_the_article(editor):
     assert preview.status_code == 200
     page = soup(preview)
     assert page.select_one(".preview img")["alt"] == "Stände auf dem Marktplatz"
-    assert "Das gewählte Foto ist hochgeladen" in page.get_text()
+    assert "Dieses Foto wird mit dem Artikel gespeichert" in page.get_text()
     assert page.find("input", attrs={"name": "photo_alt"})["value"] == "Stände auf dem Marktplatz"
     assert db.session.scalar(select(func.count()).select_from(Article)) == 0, "nothing saved"
 
@@ -100,7 +103,7 @@ def test_a_photo_survives_a_failed_check(editor):
     assert failed.status_code == 422
     page = soup(failed)
     assert "Bitte geben Sie einen Titel ein." in page.get_text()
-    assert page.select_one(".staged-photo img") is not None
+    assert page.select_one(".chosen-photo img") is not None
     assert page.find("textarea", attrs={"name": "body"}).get_text().strip() == "Der Markt öffnet."
 
     again = {**carried(page), "title": "Markt am Sonntag"}
@@ -164,3 +167,75 @@ def test_an_expired_delete_is_not_carried_out(editor, monkeypatch):
         response = editor.post(url, data={"csrf_token": token})
     assert response.status_code == 400
     assert db.session.get(Article, article.id) is not None
+
+
+def test_a_photo_from_the_media_library_becomes_the_lead_photo(editor):
+    from webapp.models import Photo as PhotoModel
+
+    library = make_photo_in_library(alt_text="Der Marktplatz im Regen", credit="Stadtarchiv")
+    page = soup(editor.get("/verwaltung/artikel/neu"))
+    choice = page.find("input", attrs={"name": "chosen_photo", "value": str(library.id)})
+    assert choice is not None, "the library's photos are offered in the form"
+    label = page.find("label", attrs={"for": choice["id"]}).get_text()
+    assert "Der Marktplatz im Regen" in label
+
+    data = {**new_article(editor), "chosen_photo": str(library.id), "aktion": "vorschau"}
+    preview = soup(post(editor, "/verwaltung/artikel/neu", data))
+    assert preview.select_one(".preview img")["alt"] == "Der Marktplatz im Regen"
+
+    saved = post(editor, "/verwaltung/artikel/neu", {**carried(preview), "aktion": "speichern"})
+    assert saved.status_code == 303
+    article = db.session.scalar(select(Article))
+    assert article.photo_id == library.id
+    assert article.photo_alt == "Der Marktplatz im Regen", "the library's description"
+    assert db.session.scalar(select(func.count()).select_from(PhotoModel)) == 1
+
+
+def make_photo_in_library(**fields) -> Photo:
+    from webapp.database import writing
+    from webapp.media import store_photo
+
+    with writing():
+        photo = store_photo(photo_bytes(900, 600))
+        for key, value in fields.items():
+            setattr(photo, key, value)
+    return photo
+
+
+def test_what_the_page_would_drop_is_shown_before_saving(editor):
+    body = "Ein Absatz.\n\n![](/medien/gibt-es-nicht-960.jpg)\n\n<iframe src=x></iframe>"
+    preview = soup(
+        post(editor, "/verwaltung/artikel/neu", new_article(editor, body=body, aktion="vorschau"))
+    )
+    listed = preview.select_one(".dropped").get_text()
+    assert "Nicht alles wird so gezeigt, wie es dasteht" in listed
+    assert "iframe" in listed
+
+    refused = post(editor, "/verwaltung/artikel/neu", {**carried(preview), "aktion": "speichern"})
+    assert refused.status_code == 422, "not saved before the editor has seen the list"
+    assert db.session.scalar(select(func.count()).select_from(Article)) == 0
+    page = soup(refused)
+    assert page.select_one(".dropped [role=alert]") is not None
+    confirm = page.find("input", attrs={"name": "verworfenes_bestaetigt"})["value"]
+
+    # A different text needs its own confirmation …
+    changed = {
+        **carried(page),
+        "body": body + "\n\n<script>x</script>",
+        "verworfenes_bestaetigt": confirm,
+    }
+    assert post(editor, "/verwaltung/artikel/neu", changed).status_code == 422
+    # … this one is saved as it is once confirmed.
+    anyway = {**carried(page), "verworfenes_bestaetigt": confirm, "aktion": "speichern"}
+    assert post(editor, "/verwaltung/artikel/neu", anyway).status_code == 303
+    saved = db.session.scalar(select(Article))
+    assert "<iframe" not in saved.body_html and "Ein Absatz." in saved.body_html
+
+
+def test_headings_and_clean_text_save_without_a_question(editor):
+    body = "# Zwischenüberschrift\n\nEin Absatz mit **fett** und [Link](https://example.org)."
+    assert (
+        post(editor, "/verwaltung/artikel/neu", new_article(editor, body=body)).status_code == 303
+    )
+    saved = db.session.scalar(select(Article))
+    assert "<h2>Zwischenüberschrift</h2>" in saved.body_html

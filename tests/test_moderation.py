@@ -181,6 +181,9 @@ def test_approve_in_place_with_htmx(client, moderator, article, pending):
     status = page.find(id="moderation-status")
     assert status["hx-swap-oob"] == "innerHTML"  # the region stays, its content changes
     assert status.get_text(strip=True) == "Der Kommentar von Erika ist freigegeben."
+    total = page.find(id="moderation-total")
+    assert total["hx-swap-oob"] == "true"
+    assert total.get_text() == "0 Kommentare", "the queue's number follows the action"
 
     assert fresh(pending).status == CommentStatus.VISIBLE
     public = soup(client.get(f"/artikel/{article.slug}"))

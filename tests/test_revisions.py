@@ -133,11 +133,17 @@ def test_a_version_of_another_article_is_not_found(editor):
     assert db.session.get(Article, one.id).title != "Fremd"
 
 
-def test_what_readers_typed_into_a_version_is_shown_as_text(editor):
+def test_what_editors_typed_into_a_version_is_shown_as_text(editor):
     article = make_article(title="Sicher")
-    save(
-        editor, article.id, title='<script>alert("x")</script>', body="<img src=x onerror=alert(1)>"
-    )
+    url = f"/verwaltung/artikel/{article.id}"
+    data = {
+        **form_as_sent(editor, url),
+        "title": '<script>alert("x")</script>',
+        "body": "<img src=x onerror=alert(1)>",
+    }
+    asked = soup(editor.post(url, data=data))  # the page says what it would drop: confirmed
+    confirmed = asked.find("input", attrs={"name": "verworfenes_bestaetigt"})["value"]
+    assert editor.post(url, data={**data, "verworfenes_bestaetigt": confirmed}).status_code == 303
     old, new = revisions(article.id)
     html = editor.get(
         f"/verwaltung/artikel/{article.id}/versionen/vergleich?alt={old.id}&neu={new.id}"

@@ -71,7 +71,19 @@ def handle_http_error(error: HTTPException):
         # Our own answer, to be swapped even when it is a 5xx (static/js/zirkel.js).
         headers["X-Zirkel-Message"] = "1"
         return html, code, headers
-    return render_template("errors/error.html", title=title, text=text, code=code), code, headers
+    html = render_template("errors/error.html", title=title, text=text, code=code, layout=_layout())
+    return html, code, headers
+
+
+def _layout() -> str:
+    """An error in the editorial area keeps its menu for someone logged in; elsewhere (and
+    for anyone not logged in) the public page's frame."""
+    if request.blueprint in ("editorial", "auth"):
+        from flask_login import current_user
+
+        if current_user.is_authenticated:
+            return "editorial/base.html"
+    return "base.html"
 
 
 def without_trailing_slash():

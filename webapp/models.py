@@ -317,6 +317,13 @@ class Photo(db.Model):
     # The widths stored, comma-separated, e.g. "480,960,1600".
     widths: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The media library's description (editorial/media_library.py): the default alternative
+    # text where the photo is placed; empty for photos uploaded before the library.
+    alt_text: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    credit: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The uploaded file's name, shown to editors only; never part of a file name or URL.
+    original_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
 
 class ArticleSlug(db.Model):
@@ -346,6 +353,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The second factor (editorial/second_factor.py): the TOTP secret, base32, never shown
+    # again after enrolment (None: no second factor); when it was switched on; the last
+    # time step whose code was accepted, so that no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     # Not stored here: the login session this object was loaded for (editorial/auth.py).
     login_session_id = None
@@ -370,6 +383,18 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor (a lost phone): only its hash."""
+
+    __table_args__ = (Index("ix_recovery_code_user_hash", "user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))  # SHA-256, hex; the codes are random
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class LoginAttempt(db.Model):
@@ -403,8 +428,6 @@ class AuditEntry(db.Model):
     # Kept as written at the time, should the account go.
     user_email: Mapped[str] = mapped_column(String(254), default="")
     action: Mapped[str] = mapped_column(String(30), index=True)
-    # What was changed, as a person reads it (an account's address …), kept as written.
-    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # What was changed, as a person reads it (an account's address …), kept as written.
     subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
     comment_id: Mapped[int | None] = mapped_column(

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "close_comments_after_days": 0,
     # E-mail moderators about new and held comments (needs ZIRKEL_SMTP_HOST).
     "notify_moderators": False,
+    # Admins must log in with a second factor (editorial/second_factor.py).
+    "require_second_factor_for_admins": False,
     # Versions kept per article (webapp/revisions.py), the newest; 0: all.
     "revisions_kept": 0,
     # Raised by every save of the settings page (editorial/conflicts.py).

@@ -11,6 +11,15 @@ from datetime import timedelta
 
 import pytest
 from accessibility import serious_violations
+from layout import (
+    DESKTOP,
+    LONG_ADDRESS,
+    LONG_NAME,
+    LONG_WORD,
+    PHONE,
+    sticking_out,
+    widest,
+)
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -30,13 +39,6 @@ HELD = "Vielen Dank! Ihr Kommentar wird nach Prüfung freigeschaltet."
 WAITING = "Ihr Kommentar wartet auf Freigabe."
 DUPLICATE = "Diesen Kommentar haben Sie bereits abgeschickt."
 EMPTY_NOTICE = "Noch keine Kommentare. Schreiben Sie den ersten!"
-# A name without a space, a compound of the kind German titles have, an address.
-LONG_NAME = "Z" * 100
-LONG_WORD = "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft" * 2
-LONG_ADDRESS = (
-    "https://www.bamf.de/SharedDocs/Anlagen/DE/Integration/Integrationskurse/" + "a" * 120
-)
-PHONE, DESKTOP = 390, 1280
 
 
 @pytest.fixture(scope="module")
@@ -619,23 +621,6 @@ def test_keyboard_users_reach_the_form_from_the_count(page, server, site):
 
 
 # --- layout holds for any input ------------------------------------------------------------
-
-
-def widest(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
-
-
-def sticking_out(page: Page) -> list[str]:
-    """The innermost elements that reach past the viewport's right edge (for the message)."""
-    return page.evaluate(
-        """() => {
-            const out = e => e.getBoundingClientRect().right > innerWidth + 1;
-            return [...document.body.querySelectorAll("*")]
-                .filter(e => out(e) && ![...e.children].some(out))
-                .map(e => `${e.tagName} ${e.className}: ${e.getBoundingClientRect().right}`)
-                .slice(0, 5);
-        }"""
-    )
 
 
 @pytest.fixture

@@ -122,3 +122,67 @@ def test_an_imported_wordpress_site_can_be_read(page, site):
     assert page.locator("#kommentar-liste > li").count() < 8
     expect(page.locator("#kommentar-liste ol.replies > li").first).to_be_visible()
     expect(page.locator("#kommentar-liste script")).to_have_count(0)
+
+
+def test_two_people_editing_one_article_lose_no_word(new_page, site):
+    """Two browsers open one article; the later save sees the other's version and keeps
+    its own text; every version stays in the article's list of versions."""
+    password_file = site.instance / "password"
+    site.flask(
+        "create-user",
+        "--email",
+        "redaktion@example.org",
+        "--role",
+        "redaktion",
+        "--password-file",
+        str(password_file),
+    )
+    chefin, redaktion = new_page(), new_page()
+    log_in(chefin, site.url)
+    chefin.get_by_role("link", name="Artikel schreiben").first.click()
+    chefin.get_by_label("Titel", exact=True).fill("Gemeinsam geschrieben")
+    chefin.get_by_label("Anreißer", exact=True).fill("Der erste Anreißer.")
+    chefin.get_by_label("Text", exact=True).fill("Erster Absatz.")
+    chefin.get_by_role("button", name="Speichern", exact=True).click()
+    expect(chefin.get_by_text("Der Artikel wurde gespeichert.")).to_be_visible()
+    address = chefin.url
+
+    redaktion.goto(address)
+    expect(redaktion).to_have_url(re.compile(r"/verwaltung/anmelden"))
+    redaktion.get_by_label("E-Mail", exact=True).fill("redaktion@example.org")
+    redaktion.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    redaktion.get_by_role("button", name="Anmelden").click()
+    expect(redaktion.get_by_label("Titel", exact=True)).to_have_value("Gemeinsam geschrieben")
+
+    # Both have the form open. The editor saves first.
+    redaktion.get_by_label("Titel", exact=True).fill("Gemeinsam geschrieben, besser")
+    redaktion.get_by_label("Anreißer", exact=True).fill("Der bessere Anreißer.")
+    redaktion.get_by_role("button", name="Speichern", exact=True).click()
+    expect(redaktion.get_by_text("Der Artikel wurde gespeichert.")).to_be_visible()
+
+    # The admin adds a paragraph to the form she opened before: not saved over it.
+    body = chefin.get_by_label("Text", exact=True)
+    body.fill("Erster Absatz.\n\nEin Absatz der Chefin.")
+    chefin.get_by_role("button", name="Speichern", exact=True).click()
+    conflict = chefin.locator(".conflict")
+    expect(conflict).to_contain_text("Jemand anderes hat diesen Artikel gespeichert")
+    expect(conflict).to_contain_text("Gemeinsam geschrieben, besser")
+    expect(conflict).to_contain_text("Der bessere Anreißer.")
+    expect(body).to_have_value("Erster Absatz.\n\nEin Absatz der Chefin.")
+
+    # She takes the other's title and teaser over and saves knowingly.
+    chefin.get_by_label("Titel", exact=True).fill("Gemeinsam geschrieben, besser")
+    chefin.get_by_label("Anreißer", exact=True).fill("Der bessere Anreißer.")
+    chefin.get_by_role("button", name="Speichern", exact=True).click()
+    expect(chefin.get_by_text("Der Artikel wurde gespeichert.")).to_be_visible()
+    expect(chefin.get_by_label("Text", exact=True)).to_have_value(
+        "Erster Absatz.\n\nEin Absatz der Chefin."
+    )
+
+    # Every version is kept: hers, the editor's, the first.
+    chefin.get_by_role("link", name="Versionen").click()
+    rows = chefin.locator("table.revisions tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_contain_text("redaktion@example.org")
+    chefin.get_by_role("link", name="Änderungen gegenüber Version 2").click()
+    expect(chefin.locator("section.diff ins")).to_contain_text(["Ein Absatz der Chefin."])

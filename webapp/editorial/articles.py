@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..database import writing
 from ..extensions import db
+from ..formatting import date_and_time
 from ..media import PhotoError
-from ..models import Article, ArticleSlug, Author, RevisionNote, Role, Topic, utcnow
+from ..models import Article, ArticleSlug, Author, RevisionNote, Role, Topic, article_topic, utcnow
 from ..previews import article_with_everything, preview_link, render_preview
 from ..revisions import earlier_publication, keep, keep_earlier, prune
 from ..slugs import unique_article_slug
-from ..text import make_slug
+from ..text import dropped_markup, make_slug
 from ..topics import file_article, topics_with_ids
+from .audit import record
 from .auth import role_required
 from .conflicts import EditConflict, check_version
-from .forms import ArticleForm, keeps_what_was_typed, local_to_utc, utc_to_local
-from .staging import photo_to_save, stage, staged, uploaded
+from .forms import (
+    ArticleFilterForm,
+    ArticleForm,
+    keeps_what_was_typed,
+    local_to_utc,
+    utc_to_local,
+)
+from .media_library import library_photos
+from .staging import chosen_photo, photo_to_save, stage, uploaded
 from .views import bp
 
 editors_only = role_required(Role.EDITOR)
@@ -50,17 +61,53 @@ def _form(article: Article | None) -> ArticleForm:
 @bp.get("/artikel")
 @editors_only
 def articles():
-    """All articles, newest first, with their state."""
-    page = db.paginate(
-        select(Article)
-        .options(joinedload(Article.author))
-        .order_by(
-            Article.published_at.is_(None).desc(), Article.published_at.desc(), Article.id.desc()
-        ),
-        page=request.args.get("seite", 1, type=int),
-        per_page=30,
-    )
-    return render_template("editorial/articles.html", page=page, now=utcnow())
+    """All articles with their state: searched, filtered and ordered as the form says."""
+    form = ArticleFilterForm(request.args)
+    authors = db.session.execute(select(Author.id, Author.name).order_by(Author.name)).all()
+    topics = db.session.execute(select(Topic.id, Topic.name).order_by(Topic.name)).all()
+    everyone = [SelectChoice("", _("All"))]
+    form.autor.choices = everyone + [SelectChoice(str(i), name) for i, name in authors]
+    form.thema.choices = everyone + [SelectChoice(str(i), name) for i, name in topics]
+    form.validate()  # an unknown choice is left out below, whatever it was
+    now = utcnow()
+    query = select(Article).options(joinedload(Article.author))
+    if form.q.data:
+        query = query.where(Article.title.ilike(f"%{_escape_like(form.q.data)}%", escape="\\"))
+    status = form.status.data if not form.status.errors else ""
+    if status == "entwurf":
+        query = query.where(Article.published_at.is_(None))
+    elif status == "geplant":
+        query = query.where(Article.published_at > now)
+    elif status == "veroeffentlicht":
+        query = query.where(Article.published_at <= now)
+    if form.autor.data and not form.autor.errors:
+        query = query.where(Article.author_id == int(form.autor.data))
+    if form.thema.data and not form.thema.errors:
+        query = query.where(
+            Article.id.in_(
+                select(article_topic.c.article_id).where(
+                    article_topic.c.topic_id == int(form.thema.data)
+                )
+            )
+        )
+    order = form.ordnung.data if not form.ordnung.errors else "neueste"
+    query = query.order_by(*_ORDERS.get(order, _ORDERS["neueste"]), Article.id.desc())
+    page = db.paginate(query, page=request.args.get("seite", 1, type=int), per_page=30)
+    params = {k: v for k, v in request.args.items() if k != "seite" and v}
+    return render_template("editorial/articles.html", page=page, now=now, form=form, params=params)
+
+
+_ORDERS = {
+    "neueste": (Article.published_at.is_(None).desc(), Article.published_at.desc()),
+    "aelteste": (Article.published_at.is_(None).asc(), Article.published_at.asc()),
+    "geaendert": (Article.updated_at.desc(),),
+    "titel": (func.lower(Article.title).asc(),),
+    "kommentare": (Article.comment_count.desc(),),
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @bp.route("/artikel/neu", methods=["GET", "POST"])
@@ -97,12 +144,36 @@ def _page(form: ArticleForm, article: Article | None, status: int = 200, **conte
         "editorial/article_form.html",
         form=form,
         article=article,
-        staged=staged(form),
+        chosen=chosen_photo(form),
+        library=library_photos(1, 24),
         now=utcnow(),
         # Withdrawn once: "Jetzt veröffentlichen" brings it back under this date.
         earlier_publication=earlier_publication(article) if unpublished else None,
         **context,
     ), status
+
+
+_LOGGED_AS = {
+    RevisionNote.SAVED: "article.save",
+    RevisionNote.PUBLISHED: "article.publish",
+    RevisionNote.WITHDRAWN: "article.withdraw",
+}
+
+
+def logged(article: Article) -> dict:
+    """What the audit log keeps of an article's state."""
+    published = article.published_at
+    return {
+        "title": article.title,
+        "slug": article.slug,
+        "published": date_and_time(published) if published else _("not published"),
+        "version": article.version,
+    }
+
+
+def _fingerprint(dropped: list[str]) -> str:
+    """Names one list of warnings, so a confirmation holds for that list only."""
+    return hashlib.sha256("\n".join(dropped).encode()).hexdigest()[:16]
 
 
 def _edit(article: Article | None):
@@ -115,12 +186,14 @@ def _edit(article: Article | None):
         return _page(form, article, 422)
 
     action = request.form.get("aktion", "speichern")
+    # What the page will not show as written is said before it is saved (text.py).
+    dropped = dropped_markup(form.body.data or "")
     if action == "vorschau":
         stage(form, upload)
         # A transient copy, never added to the session: nothing is saved by looking.
         topics = topics_with_ids(form.topic_ids.data or [])  # queries before the copy
         author = db.session.get(Author, form.author_id.data)
-        photo = staged(form)
+        photo = chosen_photo(form)
         if photo is None and article is not None and not form.remove_photo.data:
             photo = article.photo
         # Linking the copy to the author puts it into author.articles: no flush may see it.
@@ -130,7 +203,11 @@ def _edit(article: Article | None):
             preview.topics = topics
             preview.author = author
             preview.photo = photo
-            return _page(form, article, preview=preview)
+            return _page(form, article, preview=preview, dropped=dropped)
+    if dropped and request.form.get("verworfenes_bestaetigt") != _fingerprint(dropped):
+        # Saved only once the editor has seen the list, and for exactly this list.
+        stage(form, upload)
+        return _page(form, article, 422, dropped=dropped, confirm=_fingerprint(dropped))
 
     try:
         with writing():
@@ -147,10 +224,13 @@ def _edit(article: Article | None):
                 )
             # Queries first: a half-filled new article must not be flushed by them.
             photo = photo_to_save(form, upload)
+            if photo is not None and not form.photo_credit.data:
+                form.photo_credit.data = photo.credit  # the library's, if it has one
             topics = topics_with_ids(form.topic_ids.data or [])
             slug = unique_article_slug(
                 form.slug.data or make_slug(form.title.data), article.id if article else None
             )
+            before = logged(article) if article is not None else None
             if article is None:
                 article = Article()
                 db.session.add(article)
@@ -182,6 +262,14 @@ def _edit(article: Article | None):
             keep(article, current_user, note)
             if article.id is not None:
                 prune(article.id)
+            db.session.flush()  # a new article's id, for the log
+            record(
+                "article.create" if before is None else _LOGGED_AS[note],
+                subject=article.title,
+                article_id=article.id,
+                before=before,
+                after=logged(article),
+            )
     except EditConflict as conflict:
         # What the editor typed stays in the form (a chosen photo too); saving it again
         # replaces the other version knowingly (the form now names the version it was shown).
@@ -235,6 +323,7 @@ def delete_article(article_id: int):
     if request.method == "POST":
         title = article.title
         with writing():
+            record("article.delete", subject=title, before=logged(article))
             db.session.delete(article)
         flash(_("“%(title)s” has been deleted.", title=title), "success")
         return redirect(url_for("editorial.articles"), 303)

@@ -57,6 +57,27 @@ LABELS: dict[str, Any] = {
     "password.reset": _l("Password reset"),
     "login.guessed": _l("Failed logins: account throttled"),
     "login.unthrottle": _l("Login throttle lifted"),
+    "login.second_factor_on": _l("Second factor set up"),
+    "login.second_factor_off": _l("Second factor switched off"),
+    "login.recovery_codes": _l("New recovery codes"),
+    "login.second_factor_reset": _l("Second factor reset by an admin"),
+    "login.recovery_code_used": _l("Logged in with a recovery code"),
+    "article.create": _l("Article written"),
+    "article.save": _l("Article saved"),
+    "article.publish": _l("Article published"),
+    "article.withdraw": _l("Article withdrawn"),
+    "article.restore": _l("Article version restored"),
+    "article.delete": _l("Article deleted"),
+    "author.create": _l("Author added"),
+    "author.save": _l("Author saved"),
+    "author.delete": _l("Author deleted"),
+    "topic.create": _l("Topic added"),
+    "topic.save": _l("Topic saved"),
+    "topic.merge": _l("Topic merged"),
+    "topic.delete": _l("Topic deleted"),
+    "photo.describe": _l("Photo description changed"),
+    "photo.delete": _l("Photo deleted"),
+    "settings.save": _l("Settings changed"),
 }
 # The filter's kinds (as URLs name them): label and the actions each covers.
 AUDIT_KINDS: dict[str, tuple[Any, frozenset[str]]] = {
@@ -67,8 +88,15 @@ AUDIT_KINDS["konten"] = (
     _l("Accounts and logins"),
     frozenset(name for name in LABELS if name.split(".")[0] in ("account", "password", "login")),
 )
+AUDIT_KINDS["inhalte"] = (
+    _l("Articles, authors, topics and media"),
+    frozenset(
+        name for name in LABELS if name.split(".")[0] in ("article", "author", "topic", "photo")
+    ),
+)
+AUDIT_KINDS["einstellungen"] = (_l("Settings"), frozenset({"settings.save"}))
 # Kinds only admins may filter by (and see).
-ADMIN_KINDS = frozenset({"konten"})
+ADMIN_KINDS = frozenset({"konten", "inhalte", "einstellungen"})
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administration"),
@@ -84,6 +112,19 @@ FIELD_LABELS = {
     "active": _l("Active"),
     "failures": _l("Failed logins"),
     "network": _l("Network"),
+    "title": _l("Title"),
+    "slug": _l("Address (slug)"),
+    "published": _l("Publication"),
+    "version": _l("Version"),
+    "author": _l("Author"),
+    "articles": _l("Articles"),
+    "into": _l("Merged into"),
+    "restored": _l("Restored version"),
+    "alt_text": _l("Alternative text"),
+    "moderation": _l("Moderation"),
+    "close_comments_after_days": _l("Close comments after (days)"),
+    "notify_moderators": _l("E-mail moderators about new and held comments"),
+    "revisions_kept": _l("Versions kept per article"),
 }
 
 

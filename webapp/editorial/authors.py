@@ -13,10 +13,12 @@ from ..extensions import db
 from ..media import PhotoError
 from ..models import Article, Author, AuthorSlug, Role, utcnow
 from ..text import make_slug
+from .audit import record
 from .auth import role_required
 from .conflicts import EditConflict, check_version
 from .forms import AuthorForm, MoveArticlesForm, keeps_what_was_typed
-from .staging import photo_to_save, stage, staged, uploaded
+from .media_library import library_photos
+from .staging import chosen_photo, photo_to_save, stage, uploaded
 from .views import bp
 
 editors_only = role_required(Role.EDITOR)
@@ -81,6 +83,7 @@ def _edit(author: Author | None):
                             author.updated_at,
                         )
                     photo = photo_to_save(form, upload)
+                    before = _logged(author) if author is not None else None
                     if author is None:
                         author = Author()
                         db.session.add(author)
@@ -95,6 +98,13 @@ def _edit(author: Author | None):
                     if photo is not None:
                         author.photo = photo
                     author.version = (author.version or 0) + 1
+                    db.session.flush()
+                    record(
+                        "author.create" if before is None else "author.save",
+                        subject=author.name,
+                        before=before,
+                        after=_logged(author),
+                    )
             except EditConflict as conflict:
                 stage(form, upload)
                 form.version.data = str(db.session.get(Author, author.id).version)
@@ -120,8 +130,18 @@ def _page(form: AuthorForm, author: Author | None, status: int, conflict=None):
             ),
         }
     return render_template(
-        "editorial/author_form.html", form=form, author=author, staged=staged(form), **context
+        "editorial/author_form.html",
+        form=form,
+        author=author,
+        chosen=chosen_photo(form),
+        library=library_photos(1, 24),
+        **context,
     ), status
+
+
+def _logged(author: Author) -> dict:
+    """What the audit log keeps of an author's state."""
+    return {"name": author.name, "slug": author.slug, "version": author.version}
 
 
 def slug_taken(slug: str, author_id: int | None) -> bool:
@@ -162,6 +182,12 @@ def delete_author(author_id: int):
                     .values(author_id=target.id, updated_at=utcnow())
                     .execution_options(synchronize_session=False)
                 )
+            record(
+                "author.delete",
+                subject=name,
+                before=_logged(author),
+                after={"articles": articles, "author": target.name} if articles else None,
+            )
             db.session.delete(db.session.get(Author, author.id))
         if articles:
             message = ngettext(

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    Form,
     HiddenField,
     IntegerField,
     SelectField,
@@ -73,7 +75,11 @@ class ArticleForm(FlaskForm):
         _l("Text"),
         filters=[normalize],
         description=_l(
-            "Markdown: blank lines between paragraphs, *italic*, **bold**, [link](https://…)."
+            "Markdown: a blank line between paragraphs, *italic*, **bold**, "
+            "[link text](https://…), subheadings as “## Subheading”, lists (“- item” or "
+            "“1. item”), quotes (“> quote”) and photos from the media library with their "
+            "alternative text: “![What the photo shows](/medien/…)”. Whatever the page cannot "
+            "show as written is named before saving."
         ),
         validators=[DataRequired(_l("Please write the article's text."))],
         render_kw={"rows": 18},
@@ -95,9 +101,10 @@ class ArticleForm(FlaskForm):
         validators=[Length(max=300)],
     )
     remove_photo = BooleanField(_l("Remove the photo"))
-    # A photo uploaded in a round trip that saved nothing (preview, a failed check, an
-    # expired form): stored already, carried by its id until the article is saved.
-    staged_photo = HiddenField()
+    # A photo chosen from the media library, or uploaded in a round trip that saved
+    # nothing (preview, a failed check, an expired form) and so stored already: its id,
+    # carried until the article is saved (editorial/staging.py).
+    chosen_photo = HiddenField()
     topic_ids = SelectMultipleField(
         _l("Topics"),
         coerce=int,
@@ -121,9 +128,45 @@ class ArticleForm(FlaskForm):
 
     def validate_photo_alt(self, field) -> None:
         uploading = bool(self.photo.data and getattr(self.photo.data, "filename", ""))
-        keeping = (self.has_photo or bool(self.staged_photo.data)) and not self.remove_photo.data
-        if (uploading or keeping) and not field.data:
+        chosen = self.chosen_photo.data and not self.remove_photo.data
+        keeping = self.has_photo and not self.remove_photo.data
+        if chosen and not field.data:
+            # A photo from the library brings its own description, when it has one.
+            from .staging import chosen_photo
+
+            photo = chosen_photo(self)
+            field.data = photo.alt_text if photo is not None else ""
+        if (uploading or keeping or chosen) and not field.data:
             raise ValidationError(_l("Please describe the photo for people who cannot see it."))
+
+
+class ArticleFilterForm(Form):
+    """The article list's search, filters and order (a GET form: nothing is changed)."""
+
+    q = StringField(_l("Search in titles"), filters=_text)
+    status = SelectField(
+        _l("State"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("entwurf", _l("Drafts")),
+            SelectChoice("geplant", _l("Scheduled")),
+            SelectChoice("veroeffentlicht", _l("Published")),
+        ],
+        default="",
+    )
+    autor = SelectField(_l("Author"), default="")
+    thema = SelectField(_l("Topic"), default="")
+    ordnung = SelectField(
+        _l("Order"),
+        choices=[
+            SelectChoice("neueste", _l("Newest first")),
+            SelectChoice("aelteste", _l("Oldest first")),
+            SelectChoice("geaendert", _l("Last changed first")),
+            SelectChoice("titel", _l("Title A–Z")),
+            SelectChoice("kommentare", _l("Most comments first")),
+        ],
+        default="neueste",
+    )
 
 
 class TopicForm(FlaskForm):
@@ -174,12 +217,18 @@ class AuthorForm(FlaskForm):
     )
     photo = FileField(_l("Photo"), description=_l("JPEG, PNG or WebP, at most 15 MB."))
     remove_photo = BooleanField(_l("Remove the photo"))
-    staged_photo = HiddenField()  # see editorial/staging.py
+    chosen_photo = HiddenField()  # see editorial/staging.py
     version = HiddenField()  # see editorial/conflicts.py
 
 
 class MoveArticlesForm(FlaskForm):
     target_id = SelectField(_l("Their articles go to"), coerce=int)
+
+
+def _own_second_factor_first(_form, field) -> None:
+    # Otherwise the admin saving it would be sent to set one up at once.
+    if field.data and current_user.is_authenticated and not current_user.totp_secret:
+        raise ValidationError(_l("Please set up your own second factor first (“My account”)."))
 
 
 class SettingsForm(FlaskForm):
@@ -203,6 +252,14 @@ class SettingsForm(FlaskForm):
         _l("Versions kept per article"),
         description=_l("The newest are kept; older ones are deleted. 0: keep all."),
         validators=[NumberRange(min=0, max=10000, message=_l("A number from 0 to 10000."))],
+    )
+    require_second_factor_for_admins = BooleanField(
+        _l("Administration accounts must log in with a second factor"),
+        description=_l(
+            "An admin without one sets it up right after the password and cannot work "
+            "until it is done."
+        ),
+        validators=[_own_second_factor_first],
     )
     version = HiddenField()  # see editorial/conflicts.py
 

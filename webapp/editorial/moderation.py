@@ -292,6 +292,11 @@ def article_choices() -> list[tuple[int, str]]:
     return [(row.id, row.title) for row in rows]
 
 
+def queue_total(filters: QueueFilter) -> int:
+    """How many comments the filters select now (after an action changed some)."""
+    return db.session.scalar(select(func.count()).select_from(queue_query(filters).subquery()))
+
+
 def _queue_context(filters: QueueFilter, **context: Any) -> dict[str, Any]:
     page = db.paginate(queue_query(filters), page=filters.page, per_page=PER_PAGE, error_out=False)
     context.setdefault("bulk_action", "")
@@ -345,6 +350,7 @@ def moderate(comment_id: int, action: str):
             selected=set(),
             focus=True,
             status_message=message,
+            total=queue_total(filters),
         )
     flash(message, "success")
     return redirect(filters.url(), 303)
@@ -397,6 +403,7 @@ def bulk_moderate():
                 filters=filters,
                 comments=[],
                 status_message=error,
+                total=queue_total(filters),
             )
             return html, 422
         return _queue_page(filters, 422, bulk_action=action, bulk_error=error, selected=set(ids))
@@ -421,6 +428,7 @@ def bulk_moderate():
             filters=filters,
             comments=changed,
             status_message=message,
+            total=queue_total(filters),
         )
     flash(message, "success")
     return redirect(filters.url(), 303)

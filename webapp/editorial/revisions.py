@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import ArticleRevision, RevisionNote
 from ..revisions import diff, keep, keep_earlier, prune, restore, revisions_of
 from .articles import editors_only, get_article, keep_old_address
+from .audit import record
 from .views import bp
 
 # What `restore` reports as gone, in the editor's words.
@@ -83,6 +84,13 @@ def restore_revision(article_id: int, revision_id: int):
         article.version += 1
         keep(article, current_user, f"{RevisionNote.RESTORED}:{revision.version}")
         prune(article.id)
+        record(
+            "article.restore",
+            subject=article.title,
+            article_id=article.id,
+            before={"version": article.version - 1},
+            after={"version": article.version, "restored": revision.version},
+        )
     flash(
         _(
             "Version %(version)d has been restored. The version it replaced is kept in the "

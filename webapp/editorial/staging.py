@@ -1,11 +1,13 @@
-"""A photo chosen in a round trip that saves nothing (a preview, a failed check, an
-expired form, a conflict) is kept, so nobody has to choose it twice.
+"""The photo a form will save: a new upload, or one chosen from the media library, or one
+uploaded in an earlier round trip that saved nothing (a preview, a failed check, an
+expired form, a conflict), so nobody has to choose it twice.
 
-It is stored at once (checked and re-encoded by media.store_photo) and travels in the
-form as its id (`staged_photo`) until the form is saved; an unusable file gets its
-German message beside the field. For forms with `photo`, `staged_photo` and
-`remove_photo` fields (articles, authors). A staged photo never saved with anything
-stays in the media library, unused, until someone deletes it there.
+An upload is stored at once (checked and re-encoded by media.store_photo), which puts it
+into the media library; from then on it travels in the form like a photo picked there,
+as its id (`chosen_photo`, the picker's radio buttons), until the form is saved. An
+unusable file gets its German message beside the field. For forms with `photo`,
+`chosen_photo` and `remove_photo` fields (articles, authors). A photo uploaded but never
+saved with anything stays in the library, unused, until someone deletes it there.
 """
 
 from __future__ import annotations
@@ -31,18 +33,19 @@ def stage(form: FlaskForm, upload) -> None:
     try:
         with writing():
             photo = store_photo(upload.read())
-        form.staged_photo.data = str(photo.id)
+        form.chosen_photo.data = str(photo.id)
     except PhotoError as error:
         form.photo.errors = [*form.photo.errors, str(error)]
 
 
-def staged(form: FlaskForm) -> Photo | None:
-    """The photo an earlier round trip kept, unless the editor chose to remove it."""
-    if form.remove_photo.data or not (form.staged_photo.data or "").isdigit():
+def chosen_photo(form: FlaskForm) -> Photo | None:
+    """The photo picked in the library or kept from a round trip, unless the editor chose
+    to remove the photo."""
+    if form.remove_photo.data or not (form.chosen_photo.data or "").isdigit():
         return None
-    return db.session.get(Photo, int(form.staged_photo.data))
+    return db.session.get(Photo, int(form.chosen_photo.data))
 
 
 def photo_to_save(form: FlaskForm, upload) -> Photo | None:
-    """Inside the save's write: the photo chosen now, else the one carried, else None."""
-    return store_photo(upload.read()) if upload is not None else staged(form)
+    """Inside the save's write: the photo uploaded now, else the one chosen, else None."""
+    return store_photo(upload.read()) if upload is not None else chosen_photo(form)

@@ -14,6 +14,7 @@ from ..models import Role, Topic, article_topic
 from ..slugs import unique_topic_slug
 from ..text import make_slug
 from ..topics import article_counts, delete_topic, merge_topics, name_taken, save_topic
+from .audit import record
 from .auth import role_required
 from .conflicts import EditConflict, check_version
 from .forms import MergeTopicForm, TopicForm, keeps_what_was_typed
@@ -58,6 +59,11 @@ def edit_topic(topic_id: int):
     return _edit(get_topic(topic_id))
 
 
+def _logged(topic: Topic) -> dict:
+    """What the audit log keeps of a topic's state."""
+    return {"name": topic.name, "slug": topic.slug, "version": topic.version}
+
+
 def _edit(topic: Topic | None):
     form = TopicForm(obj=topic)
     if form.validate_on_submit():
@@ -83,6 +89,7 @@ def _edit(topic: Topic | None):
                             ],
                             topic.updated_at,
                         )
+                    before = _logged(topic) if topic is not None else None
                     topic = save_topic(
                         topic,
                         name=form.name.data,
@@ -90,6 +97,12 @@ def _edit(topic: Topic | None):
                         description=form.description.data or "",
                     )
                     topic.version = (topic.version or 0) + 1
+                    record(
+                        "topic.create" if before is None else "topic.save",
+                        subject=topic.name,
+                        before=before,
+                        after=_logged(topic),
+                    )
             except EditConflict as conflict:
                 form.version.data = str(db.session.get(Topic, topic.id).version)
                 return render_template(
@@ -129,6 +142,7 @@ def merge_topic(topic_id: int):
         name, target_name = topic.name, target.name
         with writing():
             moved = merge_topics(db.session.get(Topic, topic.id), db.session.get(Topic, target.id))
+            record("topic.merge", subject=name, after={"into": target_name, "articles": moved})
         flash(
             ngettext(
                 "“%(name)s” has been merged into “%(target)s” (%(num)d article moved).",
@@ -152,6 +166,7 @@ def delete_topic_page(topic_id: int):
     articles = _articles_in(topic)
     if request.method == "POST" and not articles:
         with writing():
+            record("topic.delete", subject=topic.name, before=_logged(topic))
             delete_topic(db.session.get(Topic, topic.id))
         flash(_("“%(name)s” has been deleted.", name=topic.name), "success")
         return redirect(url_for("editorial.topics"), 303)

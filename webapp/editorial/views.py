@@ -23,7 +23,7 @@ from .. import mail
 from ..database import writing
 from ..errors import handle_http_error
 from ..extensions import db
-from ..models import Article, Comment, CommentStatus, Role
+from ..models import Article, Comment, CommentStatus, Role, utcnow
 from ..revisions import prune
 from ..site_settings import all_settings, get_setting, set_setting
 from .auth import role_required
@@ -60,16 +60,32 @@ def expired_form(error: CSRFError):
 @bp.get("/")
 @login_required
 def dashboard():
-    """What needs doing: drafts, held comments; where to go."""
+    """What needs doing: drafts, scheduled articles, held comments; where to go."""
+    now = utcnow()
+    scheduled = db.session.scalars(
+        select(Article)
+        .where(Article.published_at > now)
+        .order_by(Article.published_at, Article.id)
+        .limit(5)
+    ).all()
     counts = {
         "drafts": db.session.scalar(
             select(func.count()).select_from(Article).where(Article.published_at.is_(None))
+        ),
+        "scheduled": db.session.scalar(
+            select(func.count()).select_from(Article).where(Article.published_at > now)
         ),
         "pending": db.session.scalar(
             select(func.count()).select_from(Comment).where(Comment.status == CommentStatus.PENDING)
         ),
     }
-    return render_template("editorial/dashboard.html", counts=counts, Role=Role, user=current_user)
+    return render_template(
+        "editorial/dashboard.html",
+        counts=counts,
+        scheduled=scheduled,
+        Role=Role,
+        user=current_user,
+    )
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])
@@ -87,8 +103,16 @@ def settings():
                     form.version.data,
                     [(form[key].label.text, _shown(form, key), False) for key in _EDITABLE],
                 )
+                from .audit import record  # audit adds its page to this module's bp
+
+                before = {key: _shown(form, key) for key in _EDITABLE}
                 for key in _EDITABLE:
                     set_setting(key, getattr(form, key).data)
+                record(
+                    "settings.save",
+                    before=before,
+                    after={key: _shown(form, key) for key in _EDITABLE},
+                )
                 set_setting("version", (get_setting("version") or 0) + 1)
                 prune()
         except EditConflict as conflict:
@@ -111,7 +135,13 @@ def settings():
 
 
 # The settings the form changes; "version" is raised by every save (editorial/conflicts.py).
-_EDITABLE = ("moderation", "close_comments_after_days", "notify_moderators", "revisions_kept")
+_EDITABLE = (
+    "moderation",
+    "close_comments_after_days",
+    "notify_moderators",
+    "revisions_kept",
+    "require_second_factor_for_admins",
+)
 
 
 def _shown(form: SettingsForm, key: str) -> str:
@@ -198,13 +228,15 @@ def smtp_summary() -> str | None:
 
 
 def register(app) -> None:
-    from . import (  # noqa: F401 - they add their routes to bp
+    from . import (  # noqa: F401
         accounts,
         articles,
         audit,
         authors,
+        media_library,
         moderation,
         revisions,
+        second_factor,
         topics,
     )
 

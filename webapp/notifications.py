@@ -4,7 +4,7 @@ A held comment's mail carries two links, "approve" and "delete". Each is a signe
 timed token (itsdangerous, the app's secret key, a salt of its own) naming the comment,
 the action, the recipient and a random id. The link opens a confirmation page; only its
 POST acts (a mail scanner that fetches links changes nothing), and the action stores the
-id as a UsedLink in the same transaction, so a link works once (editorial/moderation.py).
+id as a UsedLink in the same transaction, so a link works once (editorial/mail_links.py).
 
 Mails are put together during the request, from what it knows, and put into the outbox
 (webapp/mail) in the comment's own write transaction: stored with the comment or not at

@@ -1,5 +1,5 @@
-"""Moderation: the comment queue, actions in place and in bulk, editing, and the one-time
-links from the moderators' mails (webapp/notifications.py).
+"""Moderation: the comment queue, actions in place and in bulk, editing. The one-time links
+from the moderators' mails act through `change_status` too (mail_links.py).
 
 Every change to a comment goes through comments.service (which keeps the article's
 count and version right) inside `writing()`, together with its audit entry (audit.py):
@@ -30,17 +30,15 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from wtforms.validators import Optional
 
 from ..comments import service, spamfilter, subscriptions
 from ..comments.forms import CommentForm, Filled
 from ..database import writing
-from ..extensions import csrf, db
+from ..extensions import db
 from ..htmx import is_htmx, is_partial, vary_on_htmx
-from ..models import Article, Comment, CommentStatus, Role, UsedLink, User
-from ..notifications import Link, LinkError, read_link_token
+from ..models import Article, Comment, CommentStatus, Role, User
 from . import audit
 from .auth import role_required
 from .views import bp
@@ -486,95 +484,3 @@ def edit_comment(comment_id: int):
     if status == 422 and is_htmx():
         return render("_edit_response.html", **context), 422
     return render("edit.html", **context), status
-
-
-# --- one-time links from the moderators' mails ------------------------------------------
-
-
-def _link_refusal(reason: str) -> tuple[str, int]:
-    """Why a link does nothing, in German, with the status code to answer."""
-    if reason == "expired":
-        return _("This link has expired. Please use the moderation queue."), 410
-    if reason == "used":
-        return _("This link has already been used. It works only once."), 410
-    if reason == "decided":
-        return _(
-            "This comment no longer awaits approval; someone has decided about it already. "
-            "The link changes nothing."
-        ), 409
-    if reason == "gone":
-        return _("This comment no longer exists."), 404
-    return _("This link is not valid. Please copy it from the e-mail in full."), 400
-
-
-def _pending_comment(link: Link) -> Comment:
-    """The comment a link acts on, while it still awaits approval; LinkError otherwise."""
-    comment = comment_for_update(link.comment_id)
-    if comment is None:
-        raise LinkError("gone")
-    if comment.status != CommentStatus.PENDING:
-        raise LinkError("decided")
-    return comment
-
-
-def _link_response(html: str, status: int = 200) -> Response:
-    response = make_response(html, status)
-    # The token is in the address: it must not travel on in a Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.get("/e-mail-link/<token>")
-def mail_link(token: str):
-    """A link from a moderator's mail: says what it would do and asks; changes nothing."""
-    try:
-        link = read_link_token(token)
-        comment = db.session.scalar(
-            select(Comment)
-            .options(joinedload(Comment.article, innerjoin=True))
-            .where(Comment.id == link.comment_id)
-        )
-        if comment is None:
-            raise LinkError("gone")
-        if comment.status != CommentStatus.PENDING:
-            raise LinkError("decided")
-    except LinkError as error:
-        message, status = _link_refusal(error.reason)
-        return _link_response(render("link.html", refusal=message), status)
-    return _link_response(
-        render("link.html", refusal=None, link=link, comment=comment, token=token)
-    )
-
-
-@bp.post("/e-mail-link/<token>")
-@csrf.exempt  # the signed, one-time token in the address is what authorizes
-def use_mail_link(token: str):
-    """Do what a mail's link says, once; the link is marked used in the same transaction."""
-    try:
-        with writing():
-            link = read_link_token(token)
-            comment = _pending_comment(link)
-            db.session.add(UsedLink(id=link.id))
-            moderator = db.session.scalar(select(User).where(User.email == link.recipient))
-            change_status(comment, link.action, via="link", user=moderator, email=link.recipient)
-    except LinkError as error:
-        message, status = _link_refusal(error.reason)
-    except IntegrityError:
-        # Used at the same moment by another request (PostgreSQL; SQLite queues writers).
-        message, status = _link_refusal("used")
-    else:
-        message, status = done_message(link.action, comment.name), 200
-    if is_htmx():
-        return _link_response(
-            render("_link_result.html", message=message, ok=status == 200), status
-        )
-    if status != 200:
-        return _link_response(render("link.html", refusal=message), status)
-    flash(message, "success")
-    return redirect(url_for("editorial.mail_link_done"), 303)
-
-
-@bp.get("/e-mail-link/erledigt")
-def mail_link_done():
-    """Where a link's plain form post lands: the flashed result."""
-    return _link_response(render("link_done.html"))

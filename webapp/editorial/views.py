@@ -233,6 +233,7 @@ def register(app) -> None:
         articles,
         audit,
         authors,
+        mail_links,
         media_library,
         moderation,
         revisions,

@@ -200,4 +200,5 @@ def test_a_new_article_starts_with_one_version(editor):
     article = db.session.scalar(select(Article))
     kept = revisions(article.id)
     assert [(r.title, r.version, r.note) for r in kept] == [("Ganz neu", 1, "saved")]
+    assert kept[0].author_name == db.session.get(Article, article.id).author.name
     assert db.session.scalar(select(func.count()).select_from(ArticleRevision)) == 1

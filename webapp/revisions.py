@@ -43,7 +43,7 @@ def keep(article: Article, user: User | None, note: str) -> ArticleRevision:
         teaser=article.teaser or "",
         body=article.body or "",
         author_id=article.author_id,
-        author_name=article.author.name if article.author is not None else "",
+        author_name=_author_name(article),
         photo_id=article.photo.id if article.photo is not None else None,
         photo_alt=article.photo_alt or "",
         photo_caption=article.photo_caption or "",
@@ -54,6 +54,14 @@ def keep(article: Article, user: User | None, note: str) -> ArticleRevision:
     )
     db.session.add(revision)
     return revision
+
+
+def _author_name(article: Article) -> str:
+    """The author's name as saved (a new article may name its author by id only)."""
+    author = article.author
+    if author is None and article.author_id is not None:
+        author = db.session.get(Author, article.author_id)
+    return author.name if author is not None else ""
 
 
 def _has_revisions(article: Article) -> bool:

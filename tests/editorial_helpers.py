@@ -33,23 +33,28 @@ def login(client, email: str = "redaktion@example.org", password: str = PASSWORD
 
 def form_as_sent(client, url: str) -> dict:
     """The page's main form as a browser would send it unchanged: every field, its token."""
-    page = soup(client.get(url))
-    # The page's own form, not the menu's logout form.
+    return form_data(soup(client.get(url)))
+
+
+def form_data(page) -> dict:
+    """What a page's main form (not the menu's logout form) sends as it stands: the
+    fields' values, checked boxes and radio buttons, the chosen options; no files."""
     form = page.find("form", class_="panel") or page.find_all("form", method="post")[-1]
     data = {}
     for field in form.find_all(["input", "textarea", "select"]):
         name = field.get("name")
-        if not name or field.get("type") == "file":
+        kind = field.get("type")
+        if not name or kind in ("file", "submit"):
             continue
         if field.name == "textarea":
             data[name] = field.get_text().removeprefix("\n")
         elif field.name == "select":
             chosen = field.find("option", selected=True) or field.find("option")
             data[name] = chosen["value"]
-        elif field.get("type") == "checkbox":
+        elif kind == "checkbox":
             if field.has_attr("checked"):
                 data.setdefault(name, []).append(field.get("value", "y"))
-        elif field.get("type") == "radio":
+        elif kind == "radio":
             if field.has_attr("checked"):
                 data[name] = field.get("value", "")
         else:

@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from editorial_helpers import form_as_sent, login, make_user
+from editorial_helpers import form_as_sent, form_data, login, make_user
 from factories import make_article, make_author, make_topic, photo_bytes
 from helpers import soup
 from webapp.extensions import db
@@ -50,24 +50,11 @@ def test_a_later_author_save_sees_the_other_and_keeps_its_text(app):
     assert db.session.get(Author, author.id).bio == "Alte Zeilen."
 
     # Saved again knowingly: the form now names the stored version.
-    again = first.post(url, data={**form_as_sent_from(page), "name": "Erika Mustermann"})
+    again = first.post(url, data={**form_data(page), "name": "Erika Mustermann"})
     assert again.status_code == 303
     db.session.expire_all()
     saved = db.session.get(Author, author.id)
     assert (saved.name, saved.bio) == ("Erika Mustermann", "Neue Zeilen der Chefin.")
-
-
-def form_as_sent_from(page) -> dict:
-    form = page.find("form", class_="panel")
-    data = {f["name"]: f.get("value", "") for f in form.select("input[type=hidden]")}
-    data.update({f["name"]: f.get("value", "") for f in form.select("input[type=radio][checked]")})
-    data.update(
-        {t["name"]: t.get_text().removeprefix("\n") for t in form.find_all("textarea")},
-        name=form.find("input", attrs={"name": "name"})["value"],
-        slug=form.find("input", attrs={"name": "slug"})["value"],
-        about_heading="autor",
-    )
-    return data
 
 
 def test_a_changed_author_address_answers_301(editor):
@@ -137,7 +124,7 @@ def test_an_author_photo_survives_a_failed_check(editor):
     assert failed.status_code == 422
     page = soup(failed)
     assert page.select_one(".chosen-photo img") is not None
-    again = {**form_as_sent_from(page), "slug": "neu"}
+    again = {**form_data(page), "slug": "neu"}
     assert editor.post("/verwaltung/autoren/neu", data=again).status_code == 303
     assert db.session.scalar(select(Author).where(Author.slug == "neu")).photo is not None
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from editorial_helpers import form_as_sent, login, make_user
+from editorial_helpers import form_as_sent, form_data, login, make_user
 from factories import make_article, make_author, photo_bytes
 from helpers import soup
 from webapp.extensions import db
@@ -48,29 +48,6 @@ def post(client, url: str, data: dict):
     return client.post(url, data=data, content_type="multipart/form-data")
 
 
-def carried(page) -> dict:
-    """What the re-shown form carries, as the browser would send it next (no file)."""
-    form = page.find("form", class_="panel")
-    data = {}
-    for field in form.find_all(["input", "textarea", "select"]):
-        name = field.get("name")
-        if not name or field.get("type") in ("file", "submit"):
-            continue
-        if field.name == "textarea":
-            data[name] = field.get_text().removeprefix("\n")
-        elif field.name == "select":
-            data[name] = (field.find("option", selected=True) or field.find("option"))["value"]
-        elif field.get("type") == "checkbox":
-            if field.has_attr("checked"):
-                data.setdefault(name, []).append(field.get("value", "y"))
-        elif field.get("type") == "radio":
-            if field.has_attr("checked"):
-                data[name] = field.get("value", "")
-        else:
-            data[name] = field.get("value", "")
-    return data
-
-
 def test_a_photo_survives_the_preview_and_is_saved_with_the_article(editor):
     data = new_article(
         editor,
@@ -88,7 +65,7 @@ def test_a_photo_survives_the_preview_and_is_saved_with_the_article(editor):
     assert db.session.scalar(select(func.count()).select_from(Article)) == 0, "nothing saved"
 
     # "Speichern" without choosing the file again: the article has the photo.
-    saved = post(editor, "/verwaltung/artikel/neu", {**carried(page), "aktion": "speichern"})
+    saved = post(editor, "/verwaltung/artikel/neu", {**form_data(page), "aktion": "speichern"})
     assert saved.status_code == 303
     article = db.session.scalar(select(Article))
     assert article.photo is not None and article.photo_alt == "Stände auf dem Marktplatz"
@@ -106,7 +83,7 @@ def test_a_photo_survives_a_failed_check(editor):
     assert page.select_one(".chosen-photo img") is not None
     assert page.find("textarea", attrs={"name": "body"}).get_text().strip() == "Der Markt öffnet."
 
-    again = {**carried(page), "title": "Markt am Sonntag"}
+    again = {**form_data(page), "title": "Markt am Sonntag"}
     assert post(editor, "/verwaltung/artikel/neu", again).status_code == 303
     assert db.session.scalar(select(Article)).photo is not None
 
@@ -116,7 +93,7 @@ def test_a_staged_photo_can_be_dropped(editor):
         editor, photo=(io.BytesIO(photo_bytes()), "x.jpg"), photo_alt="X", aktion="vorschau"
     )
     page = soup(post(editor, "/verwaltung/artikel/neu", data))
-    dropped = {**carried(page), "remove_photo": "y", "photo_alt": "", "aktion": "speichern"}
+    dropped = {**form_data(page), "remove_photo": "y", "photo_alt": "", "aktion": "speichern"}
     assert post(editor, "/verwaltung/artikel/neu", dropped).status_code == 303
     assert db.session.scalar(select(Article)).photo is None
 
@@ -144,7 +121,7 @@ def test_an_expired_form_comes_back_with_the_text_and_a_fresh_token(editor, monk
     assert db.session.get(Article, article.id).title == "Alt", "nothing saved"
 
     with two_hours_later(monkeypatch):  # the new token is fresh then
-        assert editor.post(url, data=carried(page)).status_code == 303
+        assert editor.post(url, data=form_data(page)).status_code == 303
     db.session.expire_all()
     assert db.session.get(Article, article.id).title == "Lange geschrieben"
 
@@ -183,7 +160,7 @@ def test_a_photo_from_the_media_library_becomes_the_lead_photo(editor):
     preview = soup(post(editor, "/verwaltung/artikel/neu", data))
     assert preview.select_one(".preview img")["alt"] == "Der Marktplatz im Regen"
 
-    saved = post(editor, "/verwaltung/artikel/neu", {**carried(preview), "aktion": "speichern"})
+    saved = post(editor, "/verwaltung/artikel/neu", {**form_data(preview), "aktion": "speichern"})
     assert saved.status_code == 303
     article = db.session.scalar(select(Article))
     assert article.photo_id == library.id
@@ -211,7 +188,7 @@ def test_what_the_page_would_drop_is_shown_before_saving(editor):
     assert "Nicht alles wird so gezeigt, wie es dasteht" in listed
     assert "iframe" in listed
 
-    refused = post(editor, "/verwaltung/artikel/neu", {**carried(preview), "aktion": "speichern"})
+    refused = post(editor, "/verwaltung/artikel/neu", {**form_data(preview), "aktion": "speichern"})
     assert refused.status_code == 422, "not saved before the editor has seen the list"
     assert db.session.scalar(select(func.count()).select_from(Article)) == 0
     page = soup(refused)
@@ -220,13 +197,13 @@ def test_what_the_page_would_drop_is_shown_before_saving(editor):
 
     # A different text needs its own confirmation …
     changed = {
-        **carried(page),
+        **form_data(page),
         "body": body + "\n\n<script>x</script>",
         "verworfenes_bestaetigt": confirm,
     }
     assert post(editor, "/verwaltung/artikel/neu", changed).status_code == 422
     # … this one is saved as it is once confirmed.
-    anyway = {**carried(page), "verworfenes_bestaetigt": confirm, "aktion": "speichern"}
+    anyway = {**form_data(page), "verworfenes_bestaetigt": confirm, "aktion": "speichern"}
     assert post(editor, "/verwaltung/artikel/neu", anyway).status_code == 303
     saved = db.session.scalar(select(Article))
     assert "<iframe" not in saved.body_html and "Ein Absatz." in saved.body_html

@@ -61,6 +61,10 @@ def test_search_filters_and_order(editor):
         "veroeffentlicht"
     )
     assert "2 Artikel" in page.find(attrs={"role": "status"}).get_text()
+    states = [
+        o.get_text() for o in page.find("select", attrs={"name": "status"}).find_all("option")
+    ]
+    assert states == ["Alle", "Entwürfe", "Geplant", "Veröffentlicht"]
 
 
 def test_paging_keeps_the_filter(editor):

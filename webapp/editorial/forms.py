@@ -20,6 +20,7 @@ from wtforms import (
     Form,
     HiddenField,
     IntegerField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -143,14 +144,14 @@ class ArticleForm(FlaskForm):
 class ArticleFilterForm(Form):
     """The article list's search, filters and order (a GET form: nothing is changed)."""
 
-    q = StringField(_l("Search in titles"), filters=_text)
+    q = SearchField(_l("Search in titles"), filters=_text)
     status = SelectField(
         _l("State"),
         choices=[
             SelectChoice("", _l("All")),
             SelectChoice("entwurf", _l("Drafts")),
             SelectChoice("geplant", _l("Scheduled")),
-            SelectChoice("veroeffentlicht", _l("Published")),
+            SelectChoice("veroeffentlicht", _lp("article state", "Published")),
         ],
         default="",
     )

@@ -84,8 +84,27 @@ def reset_second_factor_command(email: str) -> None:
     click.echo(f"The second factor of {user.email} is off; it logs in with its password.")
 
 
+@click.command("purge-networks")
+def purge_networks_command() -> None:
+    """Empty the network prefix and fingerprint of comments older than KEEP_NETWORK_DAYS.
+
+    The running app does this by itself every hour; this is for doing it now.
+    """
+    from flask import current_app
+
+    from .personal_data.retention import purge_networks
+
+    changed = purge_networks()
+    days = current_app.config["KEEP_NETWORK_DAYS"]
+    if not days:
+        click.echo("ZIRKEL_KEEP_NETWORK_DAYS is 0: network prefixes are kept; nothing changed.")
+    else:
+        click.echo(f"Emptied the network prefix of {changed} comments older than {days} days.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(purge_networks_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(reset_second_factor_command)
     from . import backup, transfer

@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_WORDS": "",  # comma-separated: a comment with one of them is held
     "BLOCKED_WORDS": "",  # comma-separated: a comment with one of them is spam
     "SPAM_FILTER": 0.5,  # the learning filter holds what it finds this likely spam; 0: off
+    # Days a comment keeps its poster's network prefix and its duplicate fingerprint; then
+    # both are emptied (webapp/personal_data/retention.py). At least a day, the longest span
+    # RATELIMIT may count; 0 keeps them forever.
+    "KEEP_NETWORK_DAYS": 30,
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     # Mail (webapp/mail: the outbox every mail goes through); no SMTP_HOST: no mail at all.

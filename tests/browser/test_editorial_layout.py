@@ -138,6 +138,7 @@ def editorial_pages(site):
         "editorial.set_password": f"/verwaltung/passwort/{password_token}",
         "editorial.mail_link": f"/verwaltung/e-mail-link/{mail_token}",
         "editorial.mail_link_done": "/verwaltung/e-mail-link/erledigt",
+        "editorial.personal_data": "/verwaltung/personendaten",
     }
     return {endpoint: path.format(**ids) for endpoint, path in pages.items()}
 

@@ -236,6 +236,7 @@ def register(app) -> None:
         mail_links,
         media_library,
         moderation,
+        personal_data,
         revisions,
         second_factor,
         topics,

@@ -28,6 +28,7 @@ KINDS = {
     "invitation": _l("Invitation to the editorial area"),
     "password-reset": _l("Link to set a new password"),
     "login-warning": _l("Warning about failed logins"),
+    "personal-data": _l("Link to a reader's own data"),
 }
 # Headers a caller may add; everything else a mail carries is set by build_message().
 EXTRA_HEADERS = frozenset(

@@ -106,7 +106,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import feeds, legacy, personal_data, previews, search, sitemap
+    from . import feeds, legacy, pages, personal_data, previews, search, sitemap
     from .articles import views as articles
     from .comments import items as comment_items
     from .comments import subscription_views  # noqa: F401 - adds its routes to comments.bp
@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     auth.register(app)
     editorial.register(app)
     personal_data.register(app)
+    pages.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

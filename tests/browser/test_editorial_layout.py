@@ -119,6 +119,11 @@ def editorial_pages(site):
         "editorial.edit_topic": "/verwaltung/themen/{topic_id}",
         "editorial.merge_topic": "/verwaltung/themen/{topic_id}/zusammenfuehren",
         "editorial.delete_topic_page": "/verwaltung/themen/{topic_id}/loeschen",
+        # the shipped pages (migration b3e9d1f7a2c4): 1 Impressum, 2 Datenschutz
+        "editorial.pages": "/verwaltung/seiten",
+        "editorial.new_page": "/verwaltung/seiten/neu",
+        "editorial.edit_page": "/verwaltung/seiten/2",
+        "editorial.delete_page": "/verwaltung/seiten/1/loeschen",
         "editorial.media_library": "/verwaltung/medien",
         "editorial.media_upload": "/verwaltung/medien/hochladen",
         "editorial.media_photo": "/verwaltung/medien/{photo_id}",

@@ -75,6 +75,9 @@ LABELS: dict[str, Any] = {
     "topic.save": _l("Topic saved"),
     "topic.merge": _l("Topic merged"),
     "topic.delete": _l("Topic deleted"),
+    "page.create": _l("Page added"),
+    "page.save": _l("Page saved"),
+    "page.delete": _l("Page deleted"),
     "photo.describe": _l("Photo description changed"),
     "photo.delete": _l("Photo deleted"),
     "settings.save": _l("Settings changed"),
@@ -89,9 +92,11 @@ AUDIT_KINDS["konten"] = (
     frozenset(name for name in LABELS if name.split(".")[0] in ("account", "password", "login")),
 )
 AUDIT_KINDS["inhalte"] = (
-    _l("Articles, authors, topics and media"),
+    _l("Articles, pages, authors, topics and media"),
     frozenset(
-        name for name in LABELS if name.split(".")[0] in ("article", "author", "topic", "photo")
+        name
+        for name in LABELS
+        if name.split(".")[0] in ("article", "author", "topic", "photo", "page")
     ),
 )
 AUDIT_KINDS["einstellungen"] = (_l("Settings"), frozenset({"settings.save"}))

@@ -236,6 +236,7 @@ def register(app) -> None:
         mail_links,
         media_library,
         moderation,
+        pages,
         personal_data,
         revisions,
         second_factor,

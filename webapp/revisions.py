@@ -23,11 +23,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from .extensions import db
+from .formatting import date_and_time
 from .models import Article, ArticleRevision, Author, Photo, RevisionNote, User, utcnow
 from .site_settings import get_setting
+from .slugs import unique_article_slug
+from .topics import file_article, topics_with_ids
 
 
 def keep(article: Article, user: User | None, note: str) -> ArticleRevision:
@@ -142,9 +146,6 @@ def restore(article: Article, revision: ArticleRevision) -> list[str]:
     Returns what could not be restored because it is gone (a deleted author, photo or
     topic, an address another article took since), for the editor to see.
     """
-    from .slugs import unique_article_slug
-    from .topics import file_article, topics_with_ids
-
     missing: list[str] = []
     article.title = revision.title
     article.teaser = revision.teaser
@@ -257,16 +258,10 @@ def text_diff(old: str, new: str, context: int = 1) -> list[Line]:
 
 
 def _photo_text(revision: ArticleRevision) -> str:
-    from flask_babel import gettext as _
-
     return _("photo no. %(id)d", id=revision.photo_id) if revision.photo_id else _("no photo")
 
 
 def _flags(revision: ArticleRevision) -> str:
-    from flask_babel import gettext as _
-
-    from .formatting import date_and_time
-
     published = (
         date_and_time(revision.published_at) if revision.published_at else _("not published")
     )

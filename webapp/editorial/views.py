@@ -98,22 +98,23 @@ def settings():
     if form.validate_on_submit():
         try:
             with writing():
+                now = all_settings()  # inside the write: what the check compares with
                 check_version(
-                    get_setting("version"),
+                    now["version"],
                     form.version.data,
-                    [(form[key].label.text, _shown(form, key), False) for key in _EDITABLE],
+                    [(form[k].label.text, _shown(form, k, now[k]), False) for k in _EDITABLE],
                 )
                 from .audit import record  # audit adds its page to this module's bp
 
-                before = {key: _shown(form, key) for key in _EDITABLE}
+                before = {key: _shown(form, key, now[key]) for key in _EDITABLE}
                 for key in _EDITABLE:
                     set_setting(key, getattr(form, key).data)
                 record(
                     "settings.save",
                     before=before,
-                    after={key: _shown(form, key) for key in _EDITABLE},
+                    after={key: _shown(form, key, getattr(form, key).data) for key in _EDITABLE},
                 )
-                set_setting("version", (get_setting("version") or 0) + 1)
+                set_setting("version", (now["version"] or 0) + 1)
                 prune()
         except EditConflict as conflict:
             form.version.data = str(get_setting("version"))
@@ -144,9 +145,8 @@ _EDITABLE = (
 )
 
 
-def _shown(form: SettingsForm, key: str) -> str:
-    """A stored setting as the form names it (a choice's label, yes/no, a number)."""
-    value = get_setting(key)
+def _shown(form: SettingsForm, key: str, value) -> str:
+    """A setting's value as the form names it (a choice's label, yes/no, a number)."""
     field = form[key]
     if isinstance(value, bool):
         return _("yes") if value else _("no")

@@ -166,6 +166,24 @@ def _link_page(
     return _page(make_response(html, code))
 
 
+def _posted_link(
+    token: str, posted: TokenForm, shown: EraseForm, *, focus: bool
+) -> tuple[links.Link | None, Response | None]:
+    """A button behind the link was pressed: the link it names, or the answer that refuses
+    (another site's post, a link no longer valid, a form whose token expired)."""
+    if is_cross_site():
+        abort(403, _("This form can only be sent from this website."))
+    try:
+        found = links.read_token(token)
+    except links.LinkError as error:
+        return None, _refused(error.reason)
+    if not posted.validate():
+        message = _("The form had expired. Please press the button again.")
+        status = Status(message, "error", focus=focus)
+        return found, _link_page(token, found, shown, status, 400)
+    return found, None
+
+
 @bp.get("/meine-daten/<token>")
 def link(token: str):
     """Behind the mailed link: what is stored, and the buttons. Changes nothing."""
@@ -180,16 +198,9 @@ def link(token: str):
 @csrf.exempt  # the form checks its own session-less token, see comments/token.py
 def download(token: str):
     """Every comment stored under the address, as a JSON file."""
-    if is_cross_site():
-        abort(403, _("This form can only be sent from this website."))
-    try:
-        found = links.read_token(token)
-    except links.LinkError as error:
-        return _refused(error.reason)
-    form = TokenForm()
-    if not form.validate():
-        message = _("The form had expired. Please press the button again.")
-        return _link_page(token, found, EraseForm(formdata=None), Status(message, "error"), 400)
+    found, refused = _posted_link(token, TokenForm(), EraseForm(formdata=None), focus=False)
+    if refused is not None:
+        return refused
     data = records.export(found.address)
     with writing():
         add_entry(
@@ -219,16 +230,10 @@ def json_download(data: dict) -> Response:
 @csrf.exempt  # the form checks its own session-less token, see comments/token.py
 def erase(token: str):
     """Erase what is stored under the address; the link is used up in the same step."""
-    if is_cross_site():
-        abort(403, _("This form can only be sent from this website."))
-    try:
-        found = links.read_token(token)
-    except links.LinkError as error:
-        return _refused(error.reason)
     form = EraseForm()
-    if not form.validate():
-        message = _("The form had expired. Please press the button again.")
-        return _link_page(token, found, form, Status(message, "error", focus=True), 400)
+    found, refused = _posted_link(token, form, form, focus=True)
+    if refused is not None:
+        return refused
     try:
         with writing():
             found = links.read_token(token)  # again, under the write lock

@@ -37,9 +37,15 @@ def form_as_sent(client, url: str) -> dict:
 
 
 def form_data(page) -> dict:
-    """What a page's main form (not the menu's logout form) sends as it stands: the
-    fields' values, checked boxes and radio buttons, the chosen options; no files."""
-    form = page.find("form", class_="panel") or page.find_all("form", method="post")[-1]
+    """What a page's main form (not the menu's logout form nor the footer's language
+    switch) sends as it stands: the fields' values, checked boxes and radio buttons, the
+    chosen options; no files."""
+    forms = [
+        form
+        for form in page.find_all("form", method="post")
+        if "language-switch" not in form.get("class", [])
+    ]
+    form = page.find("form", class_="panel") or forms[-1]
     data = {}
     for field in form.find_all(["input", "textarea", "select"]):
         name = field.get("name")

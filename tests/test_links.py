@@ -49,6 +49,8 @@ def test_the_sitemap_lists_articles_topics_and_authors_with_their_dates(client, 
         "http://localhost/artikel/oeffentlich",
         "http://localhost/thema/integration",
         "http://localhost/autoren/erika",
+        "http://localhost/impressum",
+        "http://localhost/datenschutz",
     }
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", m) for m in urls.values())
 
@@ -61,7 +63,7 @@ def test_the_sitemap_costs_the_same_queries_for_any_size(client, app, count_quer
         with count_queries() as queries:
             client.get("/sitemap.xml")
         counts.append(len(queries))
-    assert counts == [3, 3]
+    assert counts == [4, 4]
 
 
 def head_tags(page) -> dict[str, str]:
@@ -201,6 +203,11 @@ def test_categories_tags_authors_feeds_and_search_move_along(imported, client):
         assert (response.status_code, response.headers.get("Location")) == (301, new), old
     author = client.get("/author/a.yilmaz/")
     assert author.status_code == 301 and author.headers["Location"].startswith("/autoren/")
+    # A page's WordPress address, also under a parent page, and without the slash.
+    for old in ("/ueber-uns/", "/ueber-uns", "/verein/ueber-uns/", "/impressum/"):
+        response = client.get(old)
+        new = "/impressum" if old == "/impressum/" else "/seite/ueber-uns"
+        assert (response.status_code, response.headers.get("Location")) == (301, new), old
 
 
 def test_what_is_not_published_or_not_there_stays_not_found(imported, client):
@@ -213,5 +220,7 @@ def test_what_is_not_published_or_not_there_stays_not_found(imported, client):
         "/category/%25/",  # LIKE's wildcard, as an address
         "/tag/_/",
         "/author/niemand/",
+        "/keine-seite/",
+        "/artikel/ueber-uns",  # a page's slug under Zirkel's own addresses
     ):
         assert client.get(old).status_code == 404, old

@@ -202,3 +202,27 @@ def test_a_new_article_starts_with_one_version(editor):
     assert [(r.title, r.version, r.note) for r in kept] == [("Ganz neu", 1, "saved")]
     assert kept[0].author_name == db.session.get(Article, article.id).author.name
     assert db.session.scalar(select(func.count()).select_from(ArticleRevision)) == 1
+
+
+def test_the_article_versions_speak_of_the_article(editor):
+    """Pages share these screens (test_page_revisions.py); an article's still name it."""
+    article = make_article(title="Eigen", teaser="Anreißer eins")
+    save(editor, article.id, teaser="Anreißer zwei")
+    old, new = revisions(article.id)
+    listing = soup(editor.get(f"/verwaltung/artikel/{article.id}/versionen"))
+    back = listing.find("a", string="Zurück zum Artikel")
+    assert back["href"] == f"/verwaltung/artikel/{article.id}"
+    assert listing.find("form", method="get")["action"].startswith(
+        f"/verwaltung/artikel/{article.id}/versionen/vergleich"
+    )
+    compared = soup(
+        editor.get(
+            f"/verwaltung/artikel/{article.id}/versionen/vergleich?alt={old.id}&neu={new.id}"
+        )
+    )
+    assert [s.h2.get_text() for s in compared.select("section.diff")] == ["Anreißer"]
+    assert "Ob und wann der Artikel veröffentlicht ist, bleibt, wie es ist." in compared.get_text()
+    restore = compared.find("button", string="Version 1 wiederherstellen").find_parent("form")
+    assert restore["action"] == (
+        f"/verwaltung/artikel/{article.id}/versionen/{old.id}/wiederherstellen"
+    )

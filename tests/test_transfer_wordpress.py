@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
-from factories import make_article
+from factories import make_article, photo_bytes
 from helpers import soup
 from webapp.extensions import db
 from webapp.models import (
@@ -18,13 +21,15 @@ from webapp.models import (
     Author,
     Comment,
     CommentStatus,
+    Photo,
     Topic,
     article_topic,
 )
+from webapp.pages import Page
 from webapp.text import dropped_markup, render_markdown
 from webapp.transfer.html_markdown import html_to_markdown
 from webapp.transfer.wordpress import clean_body, read_export
-from wxr import post, wp_comment, wxr
+from wxr import attachment, img, page, post, wp_comment, wxr
 
 EXPORT = Path(__file__).parent / "data" / "wordpress-export.xml"
 SITE = "https://blog.example.org"
@@ -37,7 +42,8 @@ SUMMARY = [
     "2 Pingbacks/Trackbacks übersprungen, 1 mit ihrem Beitrag übersprungen.",
     "Themen: 7 aus Kategorien angelegt, 6 aus Schlagwörtern, 0 einem gleichnamigen Thema "
     "zugeordnet, 0 unverändert; 9 Artikel darunter eingeordnet.",
-    "Nicht importiert (nur Beiträge werden es): attachment 2, nav_menu_item 1, page 1.",
+    "Seiten: 1 angelegt, 0 unverändert, 0 übersprungen (siehe die Hinweise).",
+    "Nicht importiert (nur Beiträge und Seiten werden es): attachment 2, nav_menu_item 1.",
 ]
 MODELS = (Author, Article, ArticleSlug, Comment, Topic)
 
@@ -265,7 +271,7 @@ def test_drafts_the_trash_and_pages_are_not_readable(imported, client):
         "sprechstunde-im-stadtteilzentrum",
         "hallo-welt__trashed",
         "hallo-welt",
-        "ueber-uns",
+        "ueber-uns",  # a page: at /seite/ueber-uns
         "rathaus-marktplatz",
     ):
         assert client.get(f"/artikel/{slug}").status_code == 404, slug
@@ -346,6 +352,7 @@ def test_a_second_run_changes_nothing(imported, runner):
         "Themen: 0 aus Kategorien angelegt, 0 aus Schlagwörtern, 0 einem gleichnamigen Thema "
         "zugeordnet, 13 unverändert; 0 Artikel darunter eingeordnet."
     ) in lines
+    assert "Seiten: 0 angelegt, 1 unverändert, 0 übersprungen (siehe die Hinweise)." in lines
     db.session.expire_all()
     assert snapshot() == before
 
@@ -358,6 +365,7 @@ def snapshot() -> list:
         db.session.execute(select(ArticleSlug.__table__).order_by(ArticleSlug.id)).all(),
         db.session.execute(select(Topic.__table__).order_by(Topic.id)).all(),
         db.session.execute(select(article_topic).order_by(*article_topic.c)).all(),
+        db.session.execute(select(Page.__table__).order_by(Page.id)).all(),
     ]
 
 
@@ -370,6 +378,7 @@ def test_a_dry_run_reports_and_writes_nothing(runner):
         assert line in lines
     assert lines[-1] == "Probelauf: Nichts wurde gespeichert."
     assert [rows(model) for model in MODELS] == [0, 0, 0, 0, 0]
+    assert stored_pages() == ["datenschutz", "impressum"]  # the site's own, from the start
 
 
 def test_a_taken_slug_gets_a_number(runner):
@@ -657,3 +666,212 @@ def test_no_script_in_a_post_reaches_the_page(runner, tmp_path, client, content)
         assert element.name not in {"script", "svg", "img"}
         assert not any(name.startswith("on") for name in element.attrs)
         assert "javascript:" not in str(element.get("href", ""))
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+def stored_pages() -> list[str]:
+    return db.session.scalars(select(Page.slug).order_by(Page.slug)).all()
+
+
+def stored_page(slug: str) -> Page | None:
+    return db.session.scalar(select(Page).where(Page.slug == slug))
+
+
+def test_a_published_page_becomes_a_page_of_the_site(imported, client):
+    about = stored_page("ueber-uns")
+    assert about.title == "Über uns"
+    # Markdown, as the page editor shows it; the block editor's comments are gone.
+    assert about.body.startswith("Der Kommunalblog ist ein ehrenamtliches Projekt.")
+    assert "# Redaktion" in about.body and "- Miriam Koch (Klima, Stadtentwicklung)" in about.body
+    assert "wp:" not in about.body
+
+    response = client.get("/seite/ueber-uns")
+    assert response.status_code == 200
+    shown = soup(response)
+    assert shown.find("h1").get_text(strip=True) == "Über uns"
+    assert shown.find("h2", string="Redaktion")
+    assert "Miriam Koch (Klima, Stadtentwicklung)" in [li.get_text() for li in shown.find_all("li")]
+    link = shown.find("a", string="redaktion@blog.example.org")
+    assert link["href"] == "mailto:redaktion@blog.example.org"
+
+
+def test_pages_that_are_not_public_are_skipped_and_named(runner, tmp_path, client):
+    path = write(
+        tmp_path,
+        wxr(
+            page(1, title="Entwurf", name="entwurf", status="draft"),
+            page(2, title="Intern", name="intern", status="private"),
+            page(3, title="Alt", name="alt__trashed", status="trash"),
+            page(4, title="Bald", name="bald", status="future"),
+            page(5, title="Geheim", name="geheim", password="sesam"),
+            page(6, title="", name="", status="auto-draft"),
+            page(7, title="Öffentlich", name="oeffentlich", content="Für alle."),
+        ),
+    )
+    result = import_wordpress(runner, path)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Seiten: 1 angelegt, 0 unverändert, 5 übersprungen (siehe die Hinweise)." in lines
+    for named, state in (
+        ("Seite 1 „Entwurf“", "draft"),
+        ("Seite 2 „Intern“", "private"),
+        ("Seite 3 „Alt“", "trash"),
+        ("Seite 4 „Bald“", "future"),
+        ("Seite 5 „Geheim“", "mit Passwort geschützt"),
+    ):
+        assert (
+            f"Hinweis: {named} ist in WordPress nicht öffentlich ({state}); nicht importiert."
+        ) in lines
+    assert stored_pages() == ["datenschutz", "impressum", "oeffentlich"]
+    for slug in ("entwurf", "intern", "alt-trashed", "alt__trashed", "bald", "geheim"):
+        assert client.get(f"/seite/{slug}").status_code == 404
+    assert "Für alle." in client.get("/seite/oeffentlich").get_data(as_text=True)
+
+
+def test_a_page_never_replaces_the_impressum_or_another_page(runner, tmp_path, client):
+    imprint = stored_page("impressum")
+    before = (imprint.title, imprint.body, imprint.version)
+    db.session.add(Page(title="Über uns", slug="ueber-uns", body="Von der Redaktion geschrieben."))
+    db.session.commit()
+    path = write(
+        tmp_path,
+        wxr(
+            page(1, title="Impressum", name="impressum", content="Altes Impressum."),
+            page(2, title="Über uns", name="ueber-uns", content="Aus WordPress."),
+        ),
+    )
+    result = import_wordpress(runner, path)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Seiten: 0 angelegt, 0 unverändert, 2 übersprungen (siehe die Hinweise)." in lines
+    assert (
+        "Hinweis: Seite 1 „Impressum“: /impressum ist die eigene Seite dieser Website, von jeder "
+        "Seite verlinkt; nicht überschrieben. Den Text bei Bedarf von Hand übernehmen."
+    ) in lines
+    assert (
+        "Hinweis: Seite 2 „Über uns“: Unter /seite/ueber-uns steht schon eine andere Seite (oder "
+        "sie wurde seit dem letzten Import geändert); nicht überschrieben."
+    ) in lines
+    db.session.expire_all()
+    imprint = stored_page("impressum")
+    assert (imprint.title, imprint.body, imprint.version) == before
+    assert stored_page("ueber-uns").body == "Von der Redaktion geschrieben."
+    assert "Altes Impressum" not in client.get("/impressum").get_data(as_text=True)
+
+
+def test_a_page_an_editor_changed_after_the_import_stays_as_they_left_it(imported, runner):
+    about = stored_page("ueber-uns")
+    about.body = about.body + "\n\nNeu seit dem Umzug."
+    db.session.commit()
+    result = import_wordpress(runner)
+
+    assert "Seiten: 0 angelegt, 0 unverändert, 1 übersprungen (siehe die Hinweise)." in (
+        result.output.splitlines()
+    )
+    db.session.expire_all()
+    assert stored_page("ueber-uns").body.endswith("Neu seit dem Umzug.")
+
+
+def test_a_pages_images_come_from_the_media_folder_and_later_runs_keep_it(runner, tmp_path, client):
+    uploads = tmp_path / "uploads"
+    (uploads / "2024" / "03").mkdir(parents=True)
+    (uploads / "2024" / "03" / "team.jpg").write_bytes(photo_bytes(1200, 800))
+    content = (
+        "<p>Wir sind ein kleines Team.</p>\n\n"
+        + img("2024/03/team.jpg", alt="Die Redaktion im Rathaus", attachment_id=10)
+        + "\n\n<p>Schreiben Sie uns.</p>"
+    )
+    path = write(
+        tmp_path,
+        wxr(
+            page(1, wp_comment(5), title="Über uns", name="ueber-uns", content=content),
+            attachment(10, "2024/03/team.jpg"),
+        ),
+    )
+    result = import_wordpress(runner, path, "--media-folder", str(uploads))
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Seiten: 1 angelegt, 0 unverändert, 0 übersprungen (siehe die Hinweise)." in lines
+    assert "Kommentare zu Seiten (nicht importiert, Seiten haben keine): 1." in lines
+    shown = soup(client.get("/seite/ueber-uns")).find("img", alt="Die Redaktion im Rathaus")
+    assert shown["src"].startswith("/medien/")
+    with client.get(shown["src"]) as photo:
+        assert photo.status_code == 200
+    before = snapshot()
+    photos = rows(Photo)
+
+    # Again with the folder, and without it: the same page, unchanged.
+    for options in (("--media-folder", str(uploads)), ()):
+        again = import_wordpress(runner, path, *options)
+        assert "Seiten: 0 angelegt, 1 unverändert, 0 übersprungen (siehe die Hinweise)." in (
+            again.output.splitlines()
+        )
+    db.session.expire_all()
+    assert snapshot() == before and rows(Photo) == photos
+
+
+def test_without_the_media_folder_a_page_comes_without_its_images(runner, tmp_path):
+    content = "<p>Text.</p>" + img("2024/03/team.jpg", alt="Team") + "<p>Mehr.</p>"
+    path = write(tmp_path, wxr(page(1, name="team", content=content)))
+    result = import_wordpress(runner, path)
+
+    assert result.exit_code == 0, result.output
+    assert stored_page("team").body == "Text.\n\nMehr."
+    assert "--media-folder" in result.output  # the summary says how to bring them
+
+
+def test_the_cli_imports_pages_as_the_readme_says(tmp_path):
+    """The README's command, run as an operator runs it: a `flask` process of its own."""
+    database = f"sqlite:///{tmp_path / 'zirkel.sqlite3'}"
+    env = {
+        **os.environ,
+        "ZIRKEL_INSTANCE_PATH": str(tmp_path / "instance"),
+        "ZIRKEL_DATABASE_URL": database,
+    }
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi"]
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, check=True, capture_output=True)
+    path = write(tmp_path, wxr(page(2, title="Über uns", name="ueber-uns", content="Wir.")))
+
+    outputs = []
+    for _ in range(2):
+        run = subprocess.run(
+            [*flask, "import-wordpress", str(path)],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout.splitlines())
+    assert "Seiten: 1 angelegt, 0 unverändert, 0 übersprungen (siehe die Hinweise)." in outputs[0]
+    assert "Seiten: 0 angelegt, 1 unverändert, 0 übersprungen (siehe die Hinweise)." in outputs[1]
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(
+                select(Page.title, Page.body_html).where(Page.slug == "ueber-uns")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(title, html.strip()) for title, html in stored] == [("Über uns", "<p>Wir.</p>")]
+
+
+def test_a_password_protected_post_is_imported_as_a_draft_nobody_reads(runner, client, tmp_path):
+    path = write(
+        tmp_path, wxr(post(1, title="Nur für Mitglieder", name="intern", password="sesam"))
+    )
+    result = import_wordpress(runner, path)
+
+    assert result.exit_code == 0, result.output
+    assert "Beitrag 1 ist in WordPress passwortgeschützt; als Entwurf importiert." in (
+        result.output
+    )
+    article = db.session.scalar(select(Article))
+    assert article.title == "Nur für Mitglieder" and article.published_at is None
+    assert client.get("/artikel/intern").status_code == 404

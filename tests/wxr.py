@@ -43,9 +43,11 @@ def post(
     excerpt: str = "",
     categories: str = "",
     thumbnail: int | None = None,
+    post_type: str = "post",
+    password: str = "",
 ) -> str:
     """A post; `categories`: its <category> elements (categories and tags), as XML;
-    `thumbnail`: the id of its featured image (an attachment)."""
+    `thumbnail`: the id of its featured image (an attachment); `post_type` "page": a page."""
     meta = "" if thumbnail is None else postmeta("_thumbnail_id", str(thumbnail))
     return f"""<item>
   <title><![CDATA[{title}]]></title>
@@ -58,11 +60,17 @@ def post(
   <wp:comment_status><![CDATA[open]]></wp:comment_status>
   <wp:post_name><![CDATA[{name}]]></wp:post_name>
   <wp:status><![CDATA[{status}]]></wp:status>
-  <wp:post_type><![CDATA[post]]></wp:post_type>
+  <wp:post_type><![CDATA[{post_type}]]></wp:post_type>
+  <wp:post_password><![CDATA[{password}]]></wp:post_password>
   {categories}
   {meta}
   {"".join(comments)}
 </item>"""
+
+
+def page(page_id: int, *comments: str, title: str = "Eine Seite", **fields) -> str:
+    """A page ("Über uns"): a post of type "page"."""
+    return post(page_id, *comments, title=title, post_type="page", **fields)
 
 
 def wp_comment(

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, caching, formatting, mail, media, security, seo, urls
+from . import assets, caching, formatting, language, mail, media, security, seo, urls
 from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, migrate
 from .middleware import ChunkedBodyLimit, Request
@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     formatting.register(app)
+    language.register(app)
     urls.register(app)
     seo.register(app)
     assets.register(app)
@@ -100,7 +101,7 @@ def register_extensions(app: Flask) -> None:
         include_object=is_search_table,  # the search index's table belongs to its migration
     )
     csrf.init_app(app)
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=language.select_locale)
     with app.app_context():
         configure_engine(db.engine, app.config["LOCK_TIMEOUT"])
 

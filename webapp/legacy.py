@@ -4,13 +4,14 @@ thing is now, so links, bookmarks and search engines keep finding it.
 Only addresses nothing else answers reach this module (it runs on a 404, and for the
 front page's WordPress query parameters), so it costs nothing on any other request. What
 it needs the import keeps: the posts' WordPress ids and the categories', tags' and
-authors' WordPress names in `import_key`, and the posts' slugs (and old slugs).
+authors' WordPress names in `import_key`, and the posts' and pages' slugs (and old slugs).
 
     /?p=123, /archives/123                → the article
     /2014/03/slug/, /2014/03/21/slug/, /2014/slug/, /slug/, /index.php/…  → the article
     …/feed/ after any of those            → its comment feed
     /category/name/ (also nested), /tag/name/ (…/feed/)  → the topic (its feed)
     /author/login/                        → the author
+    /ueber-uns/, /verein/ueber-uns/       → the page (when no article has that slug)
     /feed/, /?feed=rss2, /comments/feed/  → the feeds
     /?s=words                             → the search
 """
@@ -26,6 +27,7 @@ from sqlalchemy import or_, select
 
 from .extensions import db
 from .models import Article, ArticleSlug, Author, Topic, TopicSlug
+from .pages import Page, page_url
 from .text import make_slug
 
 _FEED = r"(?P<feed>feed(?:/(?:rss2?|atom|rdf))?/?)?"
@@ -41,6 +43,9 @@ _POST_SHAPES = [
 _TERM = re.compile(
     r"^/(?:index\.php/)?(?P<kind>category|tag)/(?:[^/]+/)*?(?P<slug>[^/]+)/?" + _FEED + "$"
 )
+# A page's address in WordPress: its slug after its parents' and a slash (/verein/ueber-uns/),
+# or alone (/ueber-uns). Zirkel's own addresses end without a slash: /artikel/x is no page.
+_PAGE = re.compile(r"^/(?:index\.php/)?(?:[^/]+/)*(?P<slug>[^/]+)/$|^/(?P<single>[^/]+)$")
 _AUTHOR = re.compile(r"^/(?:index\.php/)?author/(?P<login>[^/]+)/?$")
 _SITE_FEEDS = {
     "/feed": "feeds.articles",
@@ -127,6 +132,10 @@ def legacy_redirect() -> Response | None:
             )
             if answer := _article_answer(article, found.get("feed")):
                 return answer
+    if match := _PAGE.match(path):
+        wanted = make_slug(unquote(match["slug"] or match["single"]))
+        page = db.session.scalar(select(Page).where(Page.slug == wanted)) if wanted else None
+        return redirect(page_url(page), 301) if page else None
     return None
 
 

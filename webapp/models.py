@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym, validates
 
 from .extensions import db
 from .text import render_markdown
@@ -173,14 +173,15 @@ class RevisionNote:
     RESTORED = "restored"  # "restored:<version>"
 
 
-class ArticleRevision(db.Model):
-    """An article as one editorial save left it (webapp/revisions.py)."""
+class Revision:
+    """What every kept revision has, whatever it keeps (webapp/revisions.py): the saved
+    thing's version, who saved it and when, and the title, address and text it had.
 
-    __tablename__ = "article_revision"
-    __table_args__ = (Index("ix_article_revision_article_version", "article_id", "version"),)
+    Each kind adds the column naming what it is a revision of and, as `owner_id`, a
+    synonym for it, so that the revision machinery reads every kind alike.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
     version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -189,8 +190,24 @@ class ArticleRevision(db.Model):
     note: Mapped[str] = mapped_column(String(50), default=RevisionNote.SAVED)
     title: Mapped[str] = mapped_column(String(300))
     slug: Mapped[str] = mapped_column(String(200))
-    teaser: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def restored_from(self) -> int | None:
+        """The version a restore brought back, for a revision a restore made."""
+        kind, _sep, version = self.note.partition(":")
+        return int(version) if kind == RevisionNote.RESTORED and version.isdigit() else None
+
+
+class ArticleRevision(Revision, db.Model):
+    """An article as one editorial save left it (webapp/revisions.py)."""
+
+    __tablename__ = "article_revision"
+    __table_args__ = (Index("ix_article_revision_article_version", "article_id", "version"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    owner_id = synonym("article_id")
+    teaser: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(200), default="")
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
@@ -208,12 +225,6 @@ class ArticleRevision(db.Model):
     @property
     def topic_names(self) -> list[str]:
         return [name for _id, name in json.loads(self.topics)]
-
-    @property
-    def restored_from(self) -> int | None:
-        """The version a restore brought back, for a revision a restore made."""
-        kind, _sep, version = self.note.partition(":")
-        return int(version) if kind == RevisionNote.RESTORED and version.isdigit() else None
 
 
 class CommentStatus(enum.StrEnum):
@@ -292,6 +303,9 @@ class Subscription(db.Model):
     asked_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+    # The interface language the reader subscribed in ("en"); the mails are in it. Empty
+    # for subscriptions older than the choice: the site's default language.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     comment: Mapped[Comment] = relationship()
 

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .formatting import date_and_time
+from .language import site_language
 from .mail import enqueue, is_address, one_line
 from .models import Article, Comment, CommentStatus, Role, UsedLink, User
 from .site_settings import get_setting
@@ -137,10 +138,12 @@ def notify_moderators(
         )
         if not enabled:
             return
-        mails = [
-            (recipient, comment_message(article, comment, recipient))
-            for recipient in moderator_addresses()
-        ]
+        # In the site's language, not in the one the commenter reads.
+        with site_language():
+            mails = [
+                (recipient, comment_message(article, comment, recipient))
+                for recipient in moderator_addresses()
+            ]
         if not mails:
             return
         with db.session.begin_nested():

@@ -5,6 +5,8 @@ the footer links on every page (FIXED) have addresses of their own, `/impressum`
 `/datenschutz`; they cannot be deleted, and their slugs stay. Every other page lives at
 `/seite/<slug>` (a bare `/<slug>` would collide with the site's other addresses).
 
+Every editorial save keeps a revision (PageRevision), as articles do.
+
 A page's text may say `{tage}`: the page shows ZIRKEL_KEEP_NETWORK_DAYS there, so the
 Datenschutz text always names the setting in force.
 """
@@ -16,11 +18,11 @@ from datetime import datetime
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym, validates
 
 from .extensions import db
-from .models import utcnow
+from .models import Revision, utcnow
 from .text import render_markdown
 
 # Slug -> endpoint of the pages the footer links: fixed addresses, never deleted.
@@ -56,6 +58,21 @@ class Page(db.Model):
         # The stored HTML always follows the Markdown, whoever sets it.
         self.body_html = render_markdown(source)
         return source
+
+
+class PageRevision(Revision, db.Model):
+    """A page as one editorial save left it: title, address, text (webapp/revisions.py).
+
+    Deleting the page deletes its revisions (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "page_revision"
+    __table_args__ = (Index("ix_page_revision_page_version", "page_id", "version"),)
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    owner_id = synonym("page_id")
+
+    page: Mapped[Page] = relationship()
 
 
 def page_url(page: Page) -> str:

@@ -1,16 +1,20 @@
-"""Revisions: every editorial save of an article keeps the article as it was saved.
+"""Revisions: every editorial save of an article or a page keeps it as it was saved.
 
-A revision is a full copy of what an editor controls (title, address, teaser, text,
-author, photo and its texts, topics, comments open, publication date), stamped with the
-article's version, who saved it and when. The newest revision is the article as it is;
-older ones can be compared with any other (`diff`) and restored, which is itself a save
-and so a new revision: restoring never loses what it replaces.
+A revision is a full copy of what an editor controls, stamped with the version it had,
+who saved it and when: for a page its title, address and text; for an article also the
+teaser, author, photo and its texts, topics, comments open and publication date. The
+newest revision is the thing as it is; older ones can be compared with any other
+(`diff`) and restored, which is itself a save and so a new revision: restoring never
+loses what it replaces.
 
-An article saved before revisions were kept (or imported) gets its state at that moment
+Something saved before revisions were kept (or imported) gets its state at that moment
 kept first, as the "earlier" revision, so its first editorial save loses nothing either.
 
 Pruning: the site setting `revisions_kept` (0: keep all) bounds the revisions per
-article; the newest are kept.
+article and per page; the newest are kept.
+
+Both kinds share this code: what differs (the columns a kind keeps, how they are put
+back, when an address is free, what a comparison shows) is one `Kind` each, below.
 
 All writing functions run inside `database.writing()`.
 """
@@ -20,44 +24,59 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from .extensions import db
 from .formatting import date_and_time
-from .models import Article, ArticleRevision, Author, Photo, RevisionNote, User, utcnow
+from .models import (
+    Article,
+    ArticleRevision,
+    Author,
+    Photo,
+    Revision,
+    RevisionNote,
+    User,
+    utcnow,
+)
+from .pages import Page, PageRevision
 from .site_settings import get_setting
 from .slugs import unique_article_slug
 from .topics import file_article, topics_with_ids
 
+Kept = Article | Page  # what keeps revisions
 
-def keep(article: Article, user: User | None, note: str) -> ArticleRevision:
-    """Keep the article as it is now (after a save) as a revision."""
-    revision = ArticleRevision(
-        article=article,
-        version=article.version,
-        user_id=user.id if user is not None else None,
-        user_email=user.email if user is not None else "",
-        note=note,
-        title=article.title,
-        slug=article.slug,
-        teaser=article.teaser or "",
-        body=article.body or "",
-        author_id=article.author_id,
-        author_name=_author_name(article),
-        photo_id=article.photo.id if article.photo is not None else None,
-        photo_alt=article.photo_alt or "",
-        photo_caption=article.photo_caption or "",
-        photo_credit=article.photo_credit or "",
-        comments_open=article.comments_open,
-        published_at=article.published_at,
-        topics=json.dumps([[t.id, t.name] for t in article.topics], ensure_ascii=False),
-    )
-    db.session.add(revision)
-    return revision
+
+@dataclass(frozen=True)
+class Kind:
+    """What one kind of thing that keeps revisions does its own way."""
+
+    model: type[Any]  # its Revision model
+    copied: Callable[[Any], dict]  # the revision's own columns, beyond `Revision`'s
+    put_back: Callable[[Any, Any], list[str]]  # restores them; returns what is gone
+    slug_is_free: Callable[[Any, str], bool]  # may the thing take this address back?
+    compared: Callable[[Any], dict[str, str]]  # what a comparison shows, in order
+
+
+def _article_copied(article: Article) -> dict:
+    return {
+        "article": article,
+        "teaser": article.teaser or "",
+        "author_id": article.author_id,
+        "author_name": _author_name(article),
+        "photo_id": article.photo.id if article.photo is not None else None,
+        "photo_alt": article.photo_alt or "",
+        "photo_caption": article.photo_caption or "",
+        "photo_credit": article.photo_credit or "",
+        "comments_open": article.comments_open,
+        "published_at": article.published_at,
+        "topics": json.dumps([[t.id, t.name] for t in article.topics], ensure_ascii=False),
+    }
 
 
 def _author_name(article: Article) -> str:
@@ -68,47 +87,137 @@ def _author_name(article: Article) -> str:
     return author.name if author is not None else ""
 
 
-def _has_revisions(article: Article) -> bool:
+def _article_put_back(article: Article, revision: ArticleRevision) -> list[str]:
+    """Everything but the publication state; a deleted author, photo or topic is named."""
+    missing: list[str] = []
+    article.teaser = revision.teaser
+    if revision.author_id is not None and db.session.get(Author, revision.author_id):
+        article.author_id = revision.author_id
+    elif revision.author_name:
+        missing.append("author")
+    if revision.photo_id is not None and db.session.get(Photo, revision.photo_id) is None:
+        missing.append("photo")
+    else:
+        article.photo_id = revision.photo_id
+    article.photo_alt = revision.photo_alt
+    article.photo_caption = revision.photo_caption
+    article.photo_credit = revision.photo_credit
+    article.comments_open = revision.comments_open
+    wanted = [topic_id for topic_id, _name in json.loads(revision.topics)]
+    topics = topics_with_ids(wanted)
+    if len(topics) < len(wanted):
+        missing.append("topics")
+    file_article(article, topics)
+    return missing
+
+
+def _photo_text(revision: ArticleRevision) -> str:
+    return _("photo no. %(id)d", id=revision.photo_id) if revision.photo_id else _("no photo")
+
+
+def _flags(revision: ArticleRevision) -> str:
+    published = (
+        date_and_time(revision.published_at) if revision.published_at else _("not published")
+    )
+    comments = _("comments open") if revision.comments_open else _("comments closed")
+    return f"{published}; {comments}"
+
+
+def _page_slug_is_free(page: Page, slug: str) -> bool:
+    other = db.session.scalar(select(Page.id).where(Page.slug == slug))
+    return other in (None, page.id) and not (page.is_fixed and slug != page.slug)
+
+
+ARTICLE = Kind(
+    model=ArticleRevision,
+    copied=_article_copied,
+    put_back=_article_put_back,
+    slug_is_free=lambda article, slug: unique_article_slug(slug, article.id) == slug,
+    compared=lambda r: {
+        "title": r.title,
+        "slug": r.slug,
+        "author": r.author_name,
+        "teaser": r.teaser,
+        "body": r.body,
+        "photo": _photo_text(r),
+        "photo_alt": r.photo_alt,
+        "photo_caption": r.photo_caption,
+        "photo_credit": r.photo_credit,
+        "topics": ", ".join(r.topic_names),
+        "publication": _flags(r),
+    },
+)
+PAGE = Kind(
+    model=PageRevision,
+    copied=lambda page: {"page": page},
+    put_back=lambda page, revision: [],
+    slug_is_free=_page_slug_is_free,
+    compared=lambda r: {"title": r.title, "slug": r.slug, "body": r.body},
+)
+_KINDS: dict[type, Kind] = {Article: ARTICLE, Page: PAGE}
+_BY_MODEL: dict[type, Kind] = {kind.model: kind for kind in _KINDS.values()}
+
+
+def keep(item: Kept, user: User | None, note: str) -> Revision:
+    """Keep the article or page as it is now (after a save) as a revision."""
+    kind = _KINDS[type(item)]
+    revision = kind.model(
+        version=item.version,
+        user_id=user.id if user is not None else None,
+        user_email=user.email if user is not None else "",
+        note=note,
+        title=item.title,
+        slug=item.slug,
+        body=item.body or "",
+        **kind.copied(item),
+    )
+    db.session.add(revision)
+    return revision
+
+
+def _of(item: Kept):
+    """A select of the item's revisions, newest first."""
+    model = _KINDS[type(item)].model
     return (
-        db.session.scalar(
-            select(ArticleRevision.id).where(ArticleRevision.article_id == article.id).limit(1)
-        )
-        is not None
+        select(model)
+        .where(model.owner_id == item.id)
+        .order_by(model.version.desc(), model.id.desc())
     )
 
 
-def keep_earlier(article: Article) -> None:
-    """Before the first save that keeps revisions: keep the article as stored until now.
+def keep_earlier(item: Kept) -> None:
+    """Before the first save that keeps revisions: keep the item as stored until now.
 
     Saved before revisions were kept, or imported: what it was is not lost either. Call
     before the save changes anything.
     """
-    if article.id is not None and not _has_revisions(article):
-        keep(article, None, RevisionNote.EARLIER).created_at = article.updated_at or utcnow()
+    if item.id is not None and db.session.scalar(_of(item).limit(1)) is None:
+        keep(item, None, RevisionNote.EARLIER).created_at = item.updated_at or utcnow()
 
 
-def prune(article_id: int | None = None) -> int:
-    """Delete all but the newest `revisions_kept` revisions (of one article, or of all)."""
+def prune(item: Kept | None = None) -> int:
+    """Delete all but the newest `revisions_kept` revisions (of one item, or of all)."""
     kept = int(get_setting("revisions_kept") or 0)
     if kept <= 0:
         return 0
+    if item is None:
+        return sum(_prune(kind.model, kept) for kind in _KINDS.values())
+    return _prune(_KINDS[type(item)].model, kept, item.id) if item.id is not None else 0
+
+
+def _prune(model: type[Any], kept: int, owner_id: int | None = None) -> int:
     ranked = select(
-        ArticleRevision.id,
+        model.id,
         func.row_number()
-        .over(
-            partition_by=ArticleRevision.article_id,
-            order_by=(ArticleRevision.version.desc(), ArticleRevision.id.desc()),
-        )
+        .over(partition_by=model.owner_id, order_by=(model.version.desc(), model.id.desc()))
         .label("rank"),
     )
-    if article_id is not None:
-        ranked = ranked.where(ArticleRevision.article_id == article_id)
+    if owner_id is not None:
+        ranked = ranked.where(model.owner_id == owner_id)
     ranked = ranked.subquery()
     old = select(ranked.c.id).where(ranked.c.rank > kept)
     result = db.session.execute(
-        delete(ArticleRevision)
-        .where(ArticleRevision.id.in_(old))
-        .execution_options(synchronize_session=False)
+        delete(model).where(model.id.in_(old)).execution_options(synchronize_session=False)
     )
     return result.rowcount
 
@@ -129,48 +238,39 @@ def earlier_publication(article: Article) -> datetime | None:
     )
 
 
-def revisions_of(article: Article) -> list[ArticleRevision]:
-    """An article's revisions, newest first (one query; no per-row loads)."""
-    return list(
-        db.session.scalars(
-            select(ArticleRevision)
-            .where(ArticleRevision.article_id == article.id)
-            .order_by(ArticleRevision.version.desc(), ArticleRevision.id.desc())
-        )
-    )
+def revisions_of(item: Kept) -> list[Revision]:
+    """An article's or page's revisions, newest first (one query; no per-row loads)."""
+    return list(db.session.scalars(_of(item)))
 
 
-def restore(article: Article, revision: ArticleRevision) -> list[str]:
-    """Put a revision's content back on the article (not its publication state).
+def revision_of(item: Kept, revision_id: int) -> Revision | None:
+    """One of the item's revisions by id; None for another item's or an unknown one."""
+    revision = db.session.get(_KINDS[type(item)].model, revision_id)
+    return revision if revision is not None and revision.owner_id == item.id else None
+
+
+def is_newest(item: Kept, revision: Revision) -> bool:
+    """Whether no later version of the item is kept: the revision is the item as it is."""
+    model = _KINDS[type(item)].model
+    newer = select(model.id).where(model.owner_id == item.id, model.version > revision.version)
+    return db.session.scalar(newer.limit(1)) is None
+
+
+def restore(item: Kept, revision: Revision) -> list[str]:
+    """Put a revision's content back on the article or page (not an article's publication
+    state).
 
     Returns what could not be restored because it is gone (a deleted author, photo or
-    topic, an address another article took since), for the editor to see.
+    topic, an address something else took since), for the editor to see.
     """
-    missing: list[str] = []
-    article.title = revision.title
-    article.teaser = revision.teaser
-    article.body = revision.body
-    if revision.author_id is not None and db.session.get(Author, revision.author_id):
-        article.author_id = revision.author_id
-    elif revision.author_name:
-        missing.append("author")
-    if revision.photo_id is not None and db.session.get(Photo, revision.photo_id) is None:
-        missing.append("photo")
+    kind = _KINDS[type(item)]
+    item.title = revision.title
+    item.body = revision.body
+    missing = kind.put_back(item, revision)
+    if kind.slug_is_free(item, revision.slug):
+        item.slug = revision.slug
     else:
-        article.photo_id = revision.photo_id
-    article.photo_alt = revision.photo_alt
-    article.photo_caption = revision.photo_caption
-    article.photo_credit = revision.photo_credit
-    article.comments_open = revision.comments_open
-    wanted = [topic_id for topic_id, _name in json.loads(revision.topics)]
-    topics = topics_with_ids(wanted)
-    if len(topics) < len(wanted):
-        missing.append("topics")
-    file_article(article, topics)
-    if unique_article_slug(revision.slug, article.id) == revision.slug:
-        article.slug = revision.slug
-    else:
-        missing.append("slug")  # another article has taken the address since
+        missing.append("slug")  # something else has taken the address since
     return missing
 
 
@@ -257,36 +357,12 @@ def text_diff(old: str, new: str, context: int = 1) -> list[Line]:
     return lines
 
 
-def _photo_text(revision: ArticleRevision) -> str:
-    return _("photo no. %(id)d", id=revision.photo_id) if revision.photo_id else _("no photo")
-
-
-def _flags(revision: ArticleRevision) -> str:
-    published = (
-        date_and_time(revision.published_at) if revision.published_at else _("not published")
-    )
-    comments = _("comments open") if revision.comments_open else _("comments closed")
-    return f"{published}; {comments}"
-
-
-def diff(old: ArticleRevision, new: ArticleRevision) -> list[FieldChange]:
+def diff(old: Revision, new: Revision) -> list[FieldChange]:
     """What changed from `old` to `new`, field by field; unchanged fields are left out."""
-    simple = {
-        "title": (old.title, new.title),
-        "slug": (old.slug, new.slug),
-        "author": (old.author_name, new.author_name),
-        "teaser": (old.teaser, new.teaser),
-        "body": (old.body, new.body),
-        "photo": (_photo_text(old), _photo_text(new)),
-        "photo_alt": (old.photo_alt, new.photo_alt),
-        "photo_caption": (old.photo_caption, new.photo_caption),
-        "photo_credit": (old.photo_credit, new.photo_credit),
-        "topics": (", ".join(old.topic_names), ", ".join(new.topic_names)),
-        "publication": (_flags(old), _flags(new)),
-    }
-    changes = [
-        FieldChange(name, text_diff(before, after))
-        for name, (before, after) in simple.items()
-        if before != after
+    compared = _BY_MODEL[type(old)].compared
+    before, after = compared(old), compared(new)
+    return [
+        FieldChange(name, text_diff(before[name], after[name]))
+        for name in before
+        if before[name] != after[name]
     ]
-    return changes

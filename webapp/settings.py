@@ -40,7 +40,8 @@ DEFAULTS: dict[str, Any] = {
     # both are emptied (webapp/personal_data/retention.py). At least a day, the longest span
     # RATELIMIT may count; 0 keeps them forever.
     "KEEP_NETWORK_DAYS": 30,
-    "BABEL_DEFAULT_LOCALE": "de",
+    "BABEL_DEFAULT_LOCALE": "de",  # when the browser asks for none of LANGUAGES
+    "LANGUAGES": ["de", "en"],  # the interface languages readers may choose (webapp/language.py)
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     # Mail (webapp/mail: the outbox every mail goes through); no SMTP_HOST: no mail at all.
     "SMTP_HOST": None,

@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "notify_moderators": False,
     # Admins must log in with a second factor (editorial/second_factor.py).
     "require_second_factor_for_admins": False,
-    # Versions kept per article (webapp/revisions.py), the newest; 0: all.
+    # Versions kept per article or page (webapp/revisions.py), the newest; 0: all.
     "revisions_kept": 0,
     # Raised by every save of the settings page (editorial/conflicts.py).
     "version": 0,

@@ -1,18 +1,21 @@
-"""What search engines read: robots.txt and sitemap.xml (articles, topics, authors).
+"""What search engines read: robots.txt and sitemap.xml (articles, topics, authors, pages).
 
-Three queries, however large the site: the published articles, the topics and the
-authors with their newest published article (which dates their pages). A sitemap holds
-at most 50,000 addresses; Zirkel lists the 45,000 newest articles.
+Four queries, however large the site: the published articles, the topics and the
+authors with their newest published article (which dates their pages), and the pages
+(Impressum, Datenschutz, /seite/…), dated by their last save. A sitemap holds at most
+50,000 addresses; Zirkel lists the 45,000 newest articles.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from .extensions import db
 from .models import Article, Author, Topic, article_topic
-from .urls import absolute_url
+from .pages import Page, page_url
+from .urls import absolute, absolute_url
 
 bp = Blueprint("sitemap", __name__)
 
@@ -56,10 +59,14 @@ def sitemap() -> Response:
         .group_by(Author.id)
         .order_by(Author.slug)
     ).all()
+    pages = db.session.scalars(
+        select(Page).options(load_only(Page.slug, Page.updated_at)).order_by(Page.slug)
+    ).all()
     entries = [(absolute_url("articles.index"), articles[0].published_at if articles else None)]
     entries += [(absolute_url("articles.show", slug=a.slug), _latest(*a[1:])) for a in articles]
     entries += [(absolute_url("articles.topic", slug=t.slug), _latest(*t[1:])) for t in topics]
     entries += [(absolute_url("articles.author", slug=a.slug), _latest(*a[1:])) for a in authors]
+    entries += [(absolute(page_url(p)), p.updated_at) for p in pages]
     xml = render_template("sitemap.xml", entries=entries)
     return Response(xml, mimetype="application/xml")
 

@@ -74,14 +74,13 @@ def published_article_counts() -> list[tuple[Topic, int]]:
 
 def article_counts() -> list[tuple[Topic, int]]:
     """Every topic, and how many articles of any state it holds (for the editorial area)."""
-    return list(
-        db.session.execute(
-            select(Topic, func.count(article_topic.c.article_id))
-            .outerjoin(article_topic, article_topic.c.topic_id == Topic.id)
-            .group_by(Topic.id)
-            .order_by(Topic.name)
-        ).tuples()
+    rows = db.session.execute(
+        select(Topic, func.count(article_topic.c.article_id))
+        .outerjoin(article_topic, article_topic.c.topic_id == Topic.id)
+        .group_by(Topic.id)
+        .order_by(Topic.name)
     )
+    return [(topic, count) for topic, count in rows]
 
 
 def name_taken(name: str, topic_id: int | None = None) -> bool:

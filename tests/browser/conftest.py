@@ -35,7 +35,7 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
 
     def open_page(**context_options) -> Page:
-        context = browser.new_context(locale="de-DE", **context_options)
+        context = browser.new_context(**{"locale": "de-DE", **context_options})
         contexts.append(context)
         return context.new_page()
 

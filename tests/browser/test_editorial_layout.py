@@ -19,6 +19,7 @@ from webapp.editorial.accounts import make_password_token
 from webapp.extensions import db
 from webapp.models import ArticleRevision, Role
 from webapp.notifications import make_link_token
+from webapp.pages import Page, PageRevision
 from webapp.revisions import keep
 
 pytestmark = pytest.mark.browser
@@ -72,6 +73,12 @@ def editorial_pages(site):
         article.body = f"{LONG_ADDRESS} {LONG_WORD}\n\nNeu"
         article.version += 1
         keep(article, None, "saved")
+        privacy = db.session.get(Page, 2)  # two versions of a page that differ, too
+        keep(privacy, None, "saved")
+        privacy.title = LONG_WORD
+        privacy.body = f"{LONG_WORD}\n\n{LONG_ADDRESS}\n\n{privacy.body}"
+        privacy.version += 1
+        keep(privacy, None, "saved")
         db.session.commit()
         comment = make_comment(
             make_article(photo=None, author=author, title=LONG_WORD),
@@ -85,6 +92,9 @@ def editorial_pages(site):
             db.session.scalars(
                 select(ArticleRevision.id).where(ArticleRevision.article_id == article.id)
             )
+        )
+        page_revisions = list(
+            db.session.scalars(select(PageRevision.id).where(PageRevision.page_id == privacy.id))
         )
         ids = {
             "article_id": article.id,
@@ -124,6 +134,11 @@ def editorial_pages(site):
         "editorial.new_page": "/verwaltung/seiten/neu",
         "editorial.edit_page": "/verwaltung/seiten/2",
         "editorial.delete_page": "/verwaltung/seiten/1/loeschen",
+        "editorial.page_revisions": "/verwaltung/seiten/2/versionen",
+        "editorial.compare_page_revisions": (
+            f"/verwaltung/seiten/2/versionen/vergleich?alt={page_revisions[0]}"
+            f"&neu={page_revisions[-1]}"
+        ),
         "editorial.media_library": "/verwaltung/medien",
         "editorial.media_upload": "/verwaltung/medien/hochladen",
         "editorial.media_photo": "/verwaltung/medien/{photo_id}",

@@ -4,8 +4,9 @@ Opt-in, and double: ticking "Bei Antworten per E-Mail benachrichtigen" stores a
 subscription and puts a confirmation mail into the outbox, nothing else; only once the
 link in it has been followed (a page with a button: a GET never acts, as mail scanners
 follow links) does the reader get a mail for each visible reply to that comment, and one
-when it is approved if it was held. Every such mail has a one-click unsubscribe
-(`List-Unsubscribe` and `List-Unsubscribe-Post`, RFC 8058) and the same link in its text.
+when it is approved if it was held, in the language they subscribed in. Every such mail
+has a one-click unsubscribe (`List-Unsubscribe` and `List-Unsubscribe-Post`, RFC 8058) and
+the same link in its text.
 
 Everything here runs inside the write transaction of what caused it (the reply stored, the
 comment approved), so a mail goes into the outbox with it or not at all (webapp/mail/).
@@ -16,15 +17,17 @@ mode "first comment of an unknown address" trusts such an address (service.is_tr
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .. import mail
+from .. import language, mail
 from ..extensions import db
 from ..models import Article, Comment, Subscription, utcnow
 from ..notifications import one_line
@@ -92,7 +95,9 @@ def subscribe(article: Article, comment: Comment) -> None:
     if not current_app.config["SMTP_HOST"]:
         return
     now = utcnow()
-    subscription = Subscription(comment_id=comment.id, email=comment.email, created_at=now)
+    subscription = Subscription(
+        comment_id=comment.id, email=comment.email, created_at=now, language=language.current()
+    )
     db.session.add(subscription)
     db.session.flush()
     asked_lately = db.session.scalar(
@@ -106,7 +111,7 @@ def subscribe(article: Article, comment: Comment) -> None:
     _send(
         "subscription",
         subscription,
-        _("[%(site)s] Please confirm: mail about replies to your comment", site=_site()),
+        lambda: _("[%(site)s] Please confirm: mail about replies to your comment", site=_site()),
         "email/subscription_confirm.txt",
         article=article,
         comment=comment,
@@ -140,7 +145,7 @@ def comment_became_visible(article: Article, comment: Comment, *, approved: bool
             _send(
                 "reply",
                 subscription,
-                _(
+                lambda: _(
                     "[%(site)s] %(name)s replied to your comment",
                     site=_site(),
                     name=one_line(comment.name),
@@ -157,7 +162,7 @@ def comment_became_visible(article: Article, comment: Comment, *, approved: bool
             _send(
                 "approved",
                 subscription,
-                _("[%(site)s] Your comment has been published", site=_site()),
+                lambda: _("[%(site)s] Your comment has been published", site=_site()),
                 "email/comment_approved.txt",
                 article=article,
                 comment=comment,
@@ -196,11 +201,20 @@ def _site() -> str:
 
 
 def _send(
-    kind: str, subscription: Subscription, subject: str, template: str, **context: Any
+    kind: str,
+    subscription: Subscription,
+    subject: Callable[[], str],
+    template: str,
+    **context: Any,
 ) -> None:
-    """One mail to a subscriber, with the one-click unsubscribe every such mail has."""
+    """One mail to a subscriber, with the one-click unsubscribe every such mail has.
+
+    In the language the reader subscribed in, whoever's request sends it.
+    """
     stop = absolute_url("comments.unsubscribe", token=stop_token(subscription))
-    body = render_template(template, site=_site(), stop=stop, **context)
+    with force_locale(subscription.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = render_template(template, site=_site(), stop=stop, **context)
+        subject = subject()
     headers = {
         "List-Unsubscribe": f"<{stop}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

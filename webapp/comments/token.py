@@ -29,6 +29,8 @@ from wtforms.validators import StopValidation
 HEADER = "X-Form-Token"
 # What templates render where the token goes; unguessable, so reader text cannot hold it.
 PLACEHOLDER = f"zirkel-form-token-{secrets.token_hex(12)}"
+# The token field's error: never shown, the views say it in words (form.token_expired()).
+EXPIRED = "expired"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -82,4 +84,4 @@ class FormTokenCSRF(CSRF):
         token = field.data or request.headers.get(HEADER, "")
         issued = token_issued_at(token)
         if issued is None or time.time() - issued > current_app.config["FORM_TOKEN_MAX_AGE"]:
-            raise StopValidation("expired")
+            raise StopValidation(EXPIRED)

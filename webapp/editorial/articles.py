@@ -261,7 +261,7 @@ def _edit(article: Article | None):
             article.version = (article.version or 0) + 1
             keep(article, current_user, note)
             if article.id is not None:
-                prune(article.id)
+                prune(article)
             db.session.flush()  # a new article's id, for the log
             record(
                 "article.create" if before is None else _LOGGED_AS[note],

@@ -77,6 +77,7 @@ LABELS: dict[str, Any] = {
     "topic.delete": _l("Topic deleted"),
     "page.create": _l("Page added"),
     "page.save": _l("Page saved"),
+    "page.restore": _l("Page version restored"),
     "page.delete": _l("Page deleted"),
     "photo.describe": _l("Photo description changed"),
     "photo.delete": _l("Photo deleted"),
@@ -129,7 +130,7 @@ FIELD_LABELS = {
     "moderation": _l("Moderation"),
     "close_comments_after_days": _l("Close comments after (days)"),
     "notify_moderators": _l("E-mail moderators about new and held comments"),
-    "revisions_kept": _l("Versions kept per article"),
+    "revisions_kept": _l("Versions kept per article or page"),
 }
 
 

@@ -47,6 +47,7 @@ from ..clients import client_network
 from ..database import writing
 from ..extensions import db, login_manager
 from ..formatting import wait_time
+from ..language import site_language
 from ..models import AuditEntry, LoginAttempt, LoginSession, Role, User, utcnow
 from ..urls import absolute_url
 
@@ -237,20 +238,18 @@ def _warn_owner(user: User, failures: int, network: str) -> None:
     if not current_app.config["SMTP_HOST"] or not mail.is_address(user.email):
         return
     site = mail.one_line(current_app.config["SITE_NAME"])
-    body = render_template(
-        "email/login_warning.txt",
-        site=site,
-        failures=failures,
-        network=network,
-        account_url=absolute_url("editorial.own_account"),
-        reset_url=absolute_url("editorial.forgot_password"),
-    )
-    mail.enqueue(
-        to=user.email,
-        subject=_("[%(site)s] Failed logins to your account", site=site),
-        body=body,
-        kind="login-warning",
-    )
+    # In the site's language: the request that sends it is the guesser's.
+    with site_language():
+        body = render_template(
+            "email/login_warning.txt",
+            site=site,
+            failures=failures,
+            network=network,
+            account_url=absolute_url("editorial.own_account"),
+            reset_url=absolute_url("editorial.forgot_password"),
+        )
+        subject = _("[%(site)s] Failed logins to your account", site=site)
+    mail.enqueue(to=user.email, subject=subject, body=body, kind="login-warning")
 
 
 def safe_next(target: str | None) -> str:

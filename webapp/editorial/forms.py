@@ -250,7 +250,7 @@ class SettingsForm(FlaskForm):
     )
     notify_moderators = BooleanField(_l("E-mail moderators about new and held comments"))
     revisions_kept = IntegerField(
-        _l("Versions kept per article"),
+        _l("Versions kept per article or page"),
         description=_l("The newest are kept; older ones are deleted. 0: keep all."),
         validators=[NumberRange(min=0, max=10000, message=_l("A number from 0 to 10000."))],
     )

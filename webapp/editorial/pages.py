@@ -1,4 +1,7 @@
-"""Pages in the editorial area: list, add, edit (version check, audit), delete.
+"""Pages in the editorial area: list, add, edit (version check, audit, revisions), delete.
+
+Every save keeps a revision, as for articles (webapp/revisions.py; the list, comparison
+and restore are editorial/revisions.py's).
 
 Impressum and Datenschutz are linked from every page's footer: they cannot be deleted,
 and their addresses stay (webapp/pages.py, FIXED).
@@ -9,6 +12,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, StringField, TextAreaField
@@ -17,8 +21,9 @@ from wtforms.validators import DataRequired, Length
 from ..comments.forms import normalize, strip
 from ..database import writing
 from ..extensions import db
-from ..models import Role
+from ..models import RevisionNote, Role
 from ..pages import FIXED, Page, page_url
+from ..revisions import keep, keep_earlier, prune
 from ..text import make_slug
 from .audit import record
 from .auth import role_required
@@ -125,10 +130,14 @@ def _edit(page: Page | None):
                     if page is None:
                         page = Page()
                         db.session.add(page)
+                    else:
+                        keep_earlier(page)
                     page.title = form.title.data
                     page.slug = slug
                     page.body = form.body.data
                     page.version = (page.version or 0) + 1
+                    keep(page, current_user, RevisionNote.SAVED)
+                    prune(page)
                     db.session.flush()
                     record(
                         "page.create" if before is None else "page.save",

@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, pgettext
+from flask_babel import pgettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from ..comments.service import edit_comment, set_status
 from ..extensions import db
+from ..language import site_language
 from ..models import Comment, CommentStatus, Subscription, utcnow
 from ..urls import absolute_url
 
@@ -139,7 +140,7 @@ def export(address: str) -> dict[str, Any]:
 
 def erased_name() -> str:
     """What an erased comment is signed with, in the site's language (it is stored)."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with site_language():
         return pgettext("erased name", "Deleted")
 
 

@@ -59,7 +59,7 @@ R = TypeVar("R")
 def import_wordpress_command(
     export_file: Path, dry_run: bool, timezone: str, media_folder: Path | None
 ) -> None:
-    """Import authors, categories and tags, posts and comments from a WordPress export (WXR)."""
+    """Import authors, categories and tags, posts, comments and pages from a WordPress export."""
     zone = _zone(timezone)
     export = _or_fail(wordpress.read_export, export_file)
     uploads = None if media_folder is None else Uploads(media_folder, dry_run=dry_run)
@@ -70,6 +70,8 @@ def import_wordpress_command(
         with _progress(export.posts, _("Importing posts")) as posts:
             for post in posts:
                 importer.import_post(post)
+        for page in export.pages:
+            importer.import_page(page)
         importer.finish()
     _echo_notes(importer.report.notes, _("Note"))
     click.echo(wordpress.summary(importer.report, export, dry_run=dry_run))

@@ -1,4 +1,4 @@
-"""WordPress exports (WXR files) into Zirkel: authors, posts and their comments.
+"""WordPress exports (WXR files) into Zirkel: authors, posts and their comments, pages.
 
 `read_export` parses the file with defusedxml (no DTDs, no entities, nothing external:
 the file comes from elsewhere) into plain records; `Importer` stores them. What is kept:
@@ -10,8 +10,8 @@ the file comes from elsewhere) into plain records; `Importer` stores them. What 
   topic gets another and keeps the WordPress one as an old slug). Each post is filed
   under its categories and tags, also on a second run (links are only added). Menus
   (nav_menu) and other taxonomies are not topics.
-- Posts (post type "post" only; pages, attachments, menu items … are counted, not
-  imported) as Article, keyed "wordpress:<site>:post:<id>". Trashed posts are skipped;
+- Posts (post type "post"; attachments, menu items … are counted, not imported) as
+  Article, keyed "wordpress:<site>:post:<id>". Trashed posts are skipped;
   "publish" and "future" posts get their date, everything else becomes a draft. The body
   is WordPress's HTML, cleaned of block-editor comments, <!--more-->, scripts and
   shortcode tags, with WordPress's automatic paragraphs made explicit (see `clean_body`),
@@ -38,8 +38,20 @@ the file comes from elsewhere) into plain records; `Importer` stores them. What 
   reported; it never stops the import. Names longer than the form allows (WordPress
   allows 245 characters) are shortened to 99 characters and "…"; longer texts than the
   form allows are kept whole; addresses the form would refuse are left out.
+- Pages (post type "page", "Über uns") as Page at /seite/<slug>, their text cleaned and
+  converted as a post's body is, images too. Only published pages without a password:
+  drafts, private, scheduled, protected and trashed ones are skipped and named in the
+  report (a Zirkel page has no such states: it is public). A page is recognised by its
+  slug, not by a key: pages have no import_key column, and a WordPress site's page slugs
+  are unique, as Zirkel's are. The page at that address counts as the one imported before
+  when its title and its text (images aside) are what the import makes of the WordPress
+  page; otherwise it is someone else's, or an editor changed it since, and it stays as it
+  is (reported). So does /impressum or /datenschutz: a WordPress page of that slug never
+  replaces the site's own, whose text is the editors' to copy. Comments on pages and a
+  page's featured image are not imported (pages have neither here), and reported.
 
-Rows whose key exists already are left as they are, so a second run changes nothing.
+Rows whose key (a page: its slug) exists already are left as they are, so a second run
+changes nothing.
 """
 
 from __future__ import annotations
@@ -66,8 +78,9 @@ from ..comments.forms import is_blank
 from ..extensions import db
 from ..formatting import excerpt
 from ..models import Article, Author, Comment, CommentStatus, Photo, Topic, TopicSlug, utcnow
+from ..pages import FIXED, Page
 from ..slugs import unique_article_slug, unique_author_slug, unique_topic_slug
-from ..text import make_slug, media_path
+from ..text import make_slug, media_path, render_markdown
 from .common import (
     ANONYMOUS,
     AUTHOR_NAME_MAX,
@@ -103,6 +116,7 @@ COMMENT_STATUSES = {
     "post-trashed": CommentStatus.DELETED,
 }
 PUBLISHED_STATUSES = {"publish", "future"}
+PUBLIC_PAGE_STATUS = "publish"  # a Zirkel page is public: nothing else may become one
 # Trashed posts are gone from the WordPress site; auto-drafts are empty editor sessions.
 SKIPPED_STATUSES = {"trash", "auto-draft"}
 UNTITLED = "Ohne Titel"  # readers see it, so German
@@ -154,6 +168,7 @@ class WxrPost:
     comments: tuple[WxrComment, ...]
     terms: tuple[WxrTerm, ...] = ()  # its categories and tags
     thumbnail_id: str = ""  # its featured image: an attachment's id
+    password: str = ""  # WordPress shows the post only to who knows it
 
 
 @dataclass(frozen=True)
@@ -164,6 +179,7 @@ class WxrExport:
     posts: tuple[WxrPost, ...]  # post type "post" only
     other_items: Counter[str]  # items of other post types, by type
     attachments: dict[str, WxrAttachment] = field(default_factory=dict)  # by id
+    pages: tuple[WxrPost, ...] = ()  # post type "page"
 
 
 # --- Reading the file ------------------------------------------------------------------
@@ -207,17 +223,20 @@ def read_export(path: Path) -> WxrExport:
         for t in channel.iter(f"{wp}tag")
     )
     posts: list[WxrPost] = []
+    pages: list[WxrPost] = []
     other_items: Counter[str] = Counter()
     attachments: dict[str, WxrAttachment] = {}
     for item in channel.iter("item"):
         post = _read_post(item, wp)
         if post.type == "post":
             posts.append(post)
+        elif post.type == "page":
+            pages.append(post)
         else:
             other_items[post.type or "unknown"] += 1
         if post.type == "attachment":
             attachments[post.id] = _read_attachment(item, wp, post)
-    return WxrExport(site, authors, terms, tuple(posts), other_items, attachments)
+    return WxrExport(site, authors, terms, tuple(posts), other_items, attachments, tuple(pages))
 
 
 def _parse(path: Path) -> Element:
@@ -301,6 +320,7 @@ def _read_post(item: Element, wp: str) -> WxrPost:
             if c.get("domain") in TERM_KINDS
         ),
         thumbnail_id=next(iter(_meta(item, wp, "_thumbnail_id")), "").strip(),
+        password=_text(item, f"{wp}post_password"),
     )
 
 
@@ -375,6 +395,91 @@ class Importer:
             add_old_slug(article, make_slug(unquote(old_slug)), self.report)
         self._file(article, post)
         self._import_comments(article, post)
+
+    def import_page(self, post: WxrPost) -> None:
+        """One page as a Page at /seite/<slug>: if it is public and its address is free."""
+        if post.status == "auto-draft":
+            self.report.add("posts auto-draft")
+            return
+        # Worked out quietly first: a page there already was reported when it came.
+        title = self._page_title(post, Cleaner("", Report()))
+        named = _("Page %(id)s “%(title)s”", id=post.id, title=shorten(title, 60))
+        if post.comments:
+            self.report.add("page comments", len(post.comments))
+        if post.status != PUBLIC_PAGE_STATUS or post.password:
+            self.report.add("pages skipped")
+            state = _("password-protected") if post.password else shown(post.status)
+            self.report.note(
+                _(
+                    "%(page)s is not public in WordPress (%(state)s); not imported.",
+                    page=named,
+                    state=state,
+                )
+            )
+            return
+        slug = make_slug(unquote(post.name)) or make_slug(title) or f"seite-{post.id}"
+        if slug in FIXED:
+            self.report.add("pages skipped")
+            self.report.note(
+                _(
+                    "%(page)s: /%(slug)s is this site's own page, linked from every page; "
+                    "not overwritten. Copy its text over by hand if you need it.",
+                    page=named,
+                    slug=slug,
+                )
+            )
+            return
+        existing = db.session.scalar(select(Page).where(Page.slug == slug))
+        if existing is None:
+            self._create_page(post, slug)
+        elif self._same_page(existing, title, post):
+            self.report.add("pages unchanged")
+        else:
+            self.report.add("pages skipped")
+            self.report.note(
+                _(
+                    "%(page)s: another page is at /seite/%(slug)s already (or it was changed "
+                    "since the last import); not overwritten.",
+                    page=named,
+                    slug=slug,
+                )
+            )
+
+    def _create_page(self, post: WxrPost, slug: str) -> None:
+        clean = Cleaner(_("Page %(id)s", id=post.id), self.report)
+        title = self._page_title(post, clean)
+        named = _("Page %(id)s “%(title)s”", id=post.id, title=shorten(title, 60))
+        images = _BodyImages(self, named)
+        cleaned = clean_body(clean.text(post.content, "text", strip=False), image=images.take)
+        conversion = html_to_markdown(cleaned, images.markdown)
+        images.report_lost(conversion.lost)
+        self._report_conversion(post, named, conversion, counter="pages with HTML")
+        if post.thumbnail_id:
+            self.report.note(
+                _("%(page)s: the featured image is not imported; pages have none.", page=named)
+            )
+        # Setting the body renders it, as the page editor's save does (pages.Page).
+        db.session.add(Page(title=title, slug=slug, body=conversion.markdown))
+        db.session.flush()
+        self.report.add("pages created")
+
+    def _page_title(self, post: WxrPost, clean: Cleaner) -> str:
+        title = clean.line(html.unescape(post.title), "title", TITLE_MAX, collapse=True)
+        if is_blank(title):
+            clean.report.note(
+                _("Page %(id)s has no title; it is called “%(title)s”.", id=post.id, title=UNTITLED)
+            )
+            return UNTITLED
+        return title
+
+    def _same_page(self, page: Page, title: str, post: WxrPost) -> bool:
+        """Whether the page at the address is this one as imported before: the same title
+        and the same words (images aside: a run with --media-folder after one without
+        would have brought some, and the photos would be stored for nothing)."""
+        if page.title != title:
+            return False
+        body = html_to_markdown(clean_body(post.content)).markdown
+        return _words(render_markdown(body)) == _words(page.body_html)
 
     def finish(self) -> None:
         """Bring the comment counters of every article that got comments up to date."""
@@ -503,10 +608,16 @@ class Importer:
             self.report.add("articles published")
         return article
 
-    def _report_conversion(self, post: WxrPost, named: str, conversion: Conversion) -> None:
+    def _report_conversion(
+        self,
+        post: WxrPost,
+        named: str,
+        conversion: Conversion,
+        counter: str = "articles with HTML",
+    ) -> None:
         """Notes on what of the post's text is not Markdown, or not there at all."""
         if conversion.kept:
-            self.report.add("articles with HTML")
+            self.report.add(counter)
             self.report.note(
                 _(
                     "%(post)s: kept as HTML, as Markdown cannot say it: %(what)s.",
@@ -613,6 +724,15 @@ class Importer:
     def _published_at(self, post: WxrPost) -> datetime | None:
         if post.status not in PUBLISHED_STATUSES:
             return None  # draft, pending, private …: a draft here
+        if post.password:
+            # Zirkel has no passwords for articles: what only some were to read stays a draft.
+            self.report.note(
+                _(
+                    "Post %(id)s is password-protected in WordPress; imported as a draft.",
+                    id=post.id,
+                )
+            )
+            return None
         published_at = self._date(post.date_gmt, post.date_local)
         if published_at is None:
             self.report.note(
@@ -709,6 +829,11 @@ def _ids_by_key(keys: list[str]) -> dict[str, int]:
     return found
 
 
+def _words(body_html: str) -> list[str]:
+    """The words a reader reads in a body."""
+    return html_to_text(body_html).split()
+
+
 def parse_wordpress_date(value: str) -> datetime | None:
     """'2014-03-24 09:30:00' as a naive datetime; None for '0000-00-00 00:00:00' or nothing."""
     try:
@@ -762,6 +887,15 @@ def summary(report: Report, export: WxrExport, *, dry_run: bool) -> str:
             filed=c["articles filed"],
         ),
     ]
+    lines.append(
+        _(
+            "Pages: %(created)s created, %(unchanged)s unchanged, %(skipped)s skipped (see the "
+            "notes).",
+            created=c["pages created"],
+            unchanged=c["pages unchanged"],
+            skipped=c["pages skipped"],
+        )
+    )
     if c["articles with HTML"]:
         lines.append(
             _(
@@ -769,6 +903,18 @@ def summary(report: Report, export: WxrExport, *, dry_run: bool) -> str:
                 "notes); the rest is Markdown.",
                 num=c["articles with HTML"],
             )
+        )
+    if c["pages with HTML"]:
+        lines.append(
+            _(
+                "Text: %(num)s pages keep parts as HTML that Markdown cannot say (see the "
+                "notes); the rest is Markdown.",
+                num=c["pages with HTML"],
+            )
+        )
+    if c["page comments"]:
+        lines.append(
+            _("Comments on pages (not imported, pages have none): %(num)s.", num=c["page comments"])
         )
     if c["comments skipped"]:
         lines.append(
@@ -785,7 +931,7 @@ def summary(report: Report, export: WxrExport, *, dry_run: bool) -> str:
         lines.append(_("Auto-drafts skipped: %(num)s.", num=c["posts auto-draft"]))
     if export.other_items:
         others = ", ".join(f"{kind} {n}" for kind, n in sorted(export.other_items.items()))
-        lines.append(_("Not imported (only posts are): %(others)s.", others=others))
+        lines.append(_("Not imported (only posts and pages are): %(others)s.", others=others))
     lines.extend(_image_lines(report))
     if dry_run:
         lines.append(_("Dry run: nothing was written."))

@@ -54,12 +54,14 @@ translations: $(VENV)/.installed
 	rm webapp/translations/messages.pot
 
 # Browser tests drive Debian's Chromium, live tests start nginx, the second pass starts
-# PostgreSQL: install them when missing (as root), or say what to install.
+# PostgreSQL, systemd-analyze checks the shipped units: install them when missing (as
+# root), or say what to install.
 system-packages:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -120,7 +120,8 @@ def run_nginx(workdir: Path, upstream_port: int, instance: Path) -> Iterator[str
     """nginx with the shipped site config in front of gunicorn; yields its URL.
 
     Only the lines the config marks ADJUST are rewritten: the listening port, the upstream
-    address, the static folder and the media folder.
+    address, the static folder, the media folder, the access log (workdir/access.log) and
+    the page cache's folder (workdir/cache, which nginx creates).
     """
     if not NGINX.exists():
         raise RuntimeError("These tests need nginx: apt-get install nginx")
@@ -131,6 +132,8 @@ def run_nginx(workdir: Path, upstream_port: int, instance: Path) -> Iterator[str
         ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"),
         ("alias /srv/zirkel/static/;", f"alias {PROJECT_ROOT / 'static'}/;"),
         ("alias /srv/zirkel/instance/media/;", f"alias {instance / 'media'}/;"),
+        ("/var/log/nginx/zirkel.access.log", str(workdir / "access.log")),
+        ("proxy_cache_path /var/cache/nginx-zirkel ", f"proxy_cache_path {workdir / 'cache'} "),
     ):
         assert marked in site, f"{NGINX_SITE} no longer has {marked!r}"
         site = site.replace(marked, value)

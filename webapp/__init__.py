@@ -107,7 +107,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import feeds, legacy, pages, personal_data, previews, search, sitemap
+    from . import feeds, health, legacy, pages, personal_data, previews, search, sitemap
     from .articles import views as articles
     from .comments import items as comment_items
     from .comments import subscription_views  # noqa: F401 - adds its routes to comments.bp
@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(comments.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(sitemap.bp)
+    app.register_blueprint(health.bp)
     legacy.register(app)
     previews.register(app)
     search.register(app)

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import joinedload
 
-from .caching import conditional_page, version_tag
+from .caching import conditional_page, personal, version_tag
 from .comments import threads
 from .comments.forms import CommentForm
 from .comments.own import own_comment_ids
@@ -201,9 +201,10 @@ def flashed_status() -> tuple[Status | None, int | None]:
 
 
 def article_response(slug: str) -> Response:
-    """The article page: the same bytes for every reader, cached and revalidated, except
-    for a reader who has a message waiting, a comment held or one they may still change,
-    or their name kept for the form: theirs is never shared."""
+    """The article page: the same bytes for every reader, cached and revalidated (and kept
+    for a second by a shared cache in front), except for a reader who has a message
+    waiting, a comment held or one they may still change, or their name kept for the
+    form: theirs is never shared."""
     versions = published_versions(slug)
     status, focus_id = flashed_status()
     own = reader_comments(versions.id)
@@ -217,10 +218,3 @@ def article_response(slug: str) -> Response:
     form = CommentForm(formdata=None, data=kept) if kept else None
     html = render_article(article, form=form, status=status, own=own, focus_id=focus_id)
     return personal(Response(html, mimetype="text/html"))
-
-
-def personal(response: Response) -> Response:
-    """Mark a response that shows something to one reader only: no cache may keep it."""
-    response.cache_control.private = True
-    response.cache_control.no_store = True
-    return response

@@ -4,10 +4,16 @@ Keys name the versions of everything a page shows (the article's update time, it
 comment version, the release …), read from the database on every request. So a new or
 changed comment makes a new key in every worker at once and nothing stale is served;
 old entries simply fall out of the size-bounded LRU.
+
+In front of the workers, a shared cache (the shipped nginx config) may keep what is the
+same for every reader for ZIRKEL_SHARED_CACHE_SECONDS. Sharing is opt-in: a view says so
+(`shared_view`, `conditional_page`); everything else, and whatever sets a cookie, leaves
+as `private, no-store` (`personal`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
@@ -15,7 +21,7 @@ from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 
 from cachetools import LRUCache
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, make_response, request, session
 from markupsafe import Markup
 
 from .formatting import language
@@ -49,6 +55,78 @@ def page_cache() -> RenderCache:
 
 def register(app: Flask) -> None:
     app.extensions["zirkel.page_cache"] = RenderCache(app.config["PAGE_CACHE_BYTES"])
+    # First in the list, so it runs last (Flask runs these in reverse): after every hook
+    # that might set a cookie or a Cache-Control of its own.
+    app.after_request_funcs.setdefault(None, []).insert(0, private_unless_shared)
+
+
+# Statuses a view's answer may be shared with: what it shows (or where it leads) is the same
+# for everyone asking; anything else (a refusal, an error) stays with who asked.
+SHAREABLE = frozenset({200, 301, 302, 304, 404})
+
+
+def shared(response: Response) -> Response:
+    """Mark an answer that is the same for every reader who asks the same way (address,
+    language, htmx or not): browsers revalidate it every time, a shared cache may answer
+    with it for ZIRKEL_SHARED_CACHE_SECONDS.
+
+    nginx counts a copy's life in whole seconds and keeps `s-maxage=1` for up to two;
+    `X-Accel-Expires` (read by nginx only, never passed on) names the last second a copy may
+    be used, so nginx never keeps it longer than the setting. 0: no shared cache keeps it.
+    """
+    seconds = int(current_app.config["SHARED_CACHE_SECONDS"])
+    if seconds <= 0:
+        response.cache_control.no_cache = True
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = 0
+    response.cache_control.s_maxage = seconds
+    response.headers["X-Accel-Expires"] = f"@{int(time.time()) + seconds - 1}"
+    return response
+
+
+def personal(response: Response) -> Response:
+    """Mark a response that shows something to one reader only: no cache may keep it."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers.pop("X-Accel-Expires", None)
+    return response
+
+
+def shared_view(view: Callable) -> Callable:
+    """A view whose answers are the same for everyone: `shared` unless the view marked one
+    itself (a reader's own page is `personal`) or it is a refusal or an error."""
+
+    @functools.wraps(view)
+    def answer(*args, **kwargs) -> Response:
+        response = make_response(view(*args, **kwargs))
+        if "Cache-Control" not in response.headers and response.status_code in SHAREABLE:
+            shared(response)
+        return response
+
+    return answer
+
+
+def private_unless_shared(response: Response) -> Response:
+    """The last word on every response: one that sets a cookie is never shared, whatever a
+    view said (the next reader would get the cookie, or a page made for its owner); one
+    that no view marked is not shared either."""
+    if (
+        "Set-Cookie" in response.headers
+        or _session_cookie_follows()
+        or "Cache-Control" not in response.headers
+    ):
+        personal(response)
+    return response
+
+
+def _session_cookie_follows() -> bool:
+    """Whether Flask will set or delete the session cookie on this response: it does so
+    after every after_request hook, so the header is not there yet."""
+    interface = current_app.session_interface
+    current = session._get_current_object()
+    if interface.is_null_session(current):
+        return False
+    return current.modified or (bool(current) and interface.should_set_cookie(current_app, current))
 
 
 def version_tag(*parts: object) -> str:
@@ -71,15 +149,14 @@ def conditional_page(
 ) -> Response:
     """Answer 304 if the client has this version; else the page, rendered once per worker.
 
-    The page is shared by every reader who asks for it (it carries no personal data),
-    so it is marked for revalidation rather than private caching. The ETag is weak: each
-    response gets its own form token, otherwise the bytes are the same.
+    The page is shared by every reader who asks for it (it carries no personal data):
+    browsers revalidate it, a shared cache may keep it for a second (`shared`). The ETag is
+    weak: each response gets its own form token, otherwise the bytes are the same.
     """
-    response = Response(mimetype="text/html")
+    response = shared(Response(mimetype="text/html"))
     response.set_etag(etag, weak=True)
     if last_modified is not None:
         response.last_modified = last_modified.replace(tzinfo=UTC)
-    response.cache_control.no_cache = True
     if request.if_none_match.contains_weak(etag):
         response.status_code = 304
         return response

@@ -22,7 +22,12 @@ def is_partial() -> bool:
     )
 
 
+# What is_partial() reads: a shared cache must keep a copy per combination.
+PARTIAL_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
+
 def vary_on_htmx(response: Response) -> Response:
-    """Mark a response whose body depends on HX-Request, so caches keep both."""
-    response.vary.add("HX-Request")
+    """Mark a response whose body depends on is_partial(), so caches keep both."""
+    for header in PARTIAL_HEADERS:
+        response.vary.add(header)
     return response

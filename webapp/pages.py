@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym, validates
 
+from .caching import shared_view
 from .extensions import db
 from .models import Revision, utcnow
 from .text import render_markdown
@@ -99,18 +100,21 @@ def _render(slug: str):
 
 
 @bp.get("/impressum")
+@shared_view
 def imprint():
     """The Impressum, linked from every page's footer."""
     return _render("impressum")
 
 
 @bp.get("/datenschutz")
+@shared_view
 def privacy():
     """The privacy policy, linked from every page's footer and the comment form."""
     return _render("datenschutz")
 
 
 @bp.get("/seite/<slug>")
+@shared_view
 def show(slug: str):
     """Any other page; the footer's pages answer 301 to their own address."""
     if slug in FIXED:

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "FRAME_ANCESTORS": "'none'",  # CSP frame-ancestors: who may show pages in a frame
     "TRUSTED_PROXIES": 0,  # proxy hops whose X-Forwarded-* headers are believed
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,  # per worker; 0 turns the cache off
+    "SHARED_CACHE_SECONDS": 1,  # how long nginx may share an anonymous page; 0: never
     "SITE_NAME": "Zirkel",
     "SITE_DESCRIPTION": "Artikel und Diskussionen",
     "ARTICLES_PER_PAGE": 10,

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only
 
+from .caching import shared_view
 from .extensions import db
 from .models import Article, Author, Topic, article_topic
 from .pages import Page, page_url
@@ -23,6 +24,7 @@ MAX_ARTICLES = 45_000
 
 
 @bp.get("/robots.txt")
+@shared_view
 def robots() -> Response:
     lines = [
         "User-agent: *",
@@ -35,6 +37,7 @@ def robots() -> Response:
 
 
 @bp.get("/sitemap.xml")
+@shared_view
 def sitemap() -> Response:
     published = Article.is_published()
     articles = db.session.execute(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from ..article_page import article_response, redirect_if_renamed
+from ..caching import shared_view
 from ..extensions import db
 from ..models import Article, Author, AuthorSlug
 from ..topics import published_article_counts, published_in, topic_or_404
@@ -33,12 +34,14 @@ def _cards(statement):
 
 
 @bp.get("/")
+@shared_view
 def index():
     """Published articles, newest first, a page at a time."""
     return render_template("articles/index.html", page=_cards(Article.published()))
 
 
 @bp.get("/artikel/<slug>")
+@shared_view
 def show(slug: str):
     """One article with its comment section: the same bytes for every reader, cached."""
     try:
@@ -49,6 +52,7 @@ def show(slug: str):
 
 
 @bp.get("/autoren/<slug>")
+@shared_view
 def author(slug: str):
     """An author's full bio and published articles."""
     author = db.session.scalar(
@@ -68,6 +72,7 @@ def author(slug: str):
 
 
 @bp.get("/autoren")
+@shared_view
 def authors():
     """Every author with published articles, and how many."""
     rows = db.session.execute(
@@ -81,12 +86,14 @@ def authors():
 
 
 @bp.get("/themen")
+@shared_view
 def topics():
     """Every topic with published articles, and how many."""
     return render_template("articles/topics.html", rows=published_article_counts())
 
 
 @bp.get("/thema/<slug>")
+@shared_view
 def topic(slug: str):
     """A topic's published articles, newest first, a page at a time."""
     topic = topic_or_404(slug)

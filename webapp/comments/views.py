@@ -40,7 +40,7 @@ from ..article_page import (
     reader_comments,
     render_article,
 )
-from ..caching import conditional_page, shared_fragment, version_tag
+from ..caching import conditional_page, shared_fragment, shared_view, version_tag
 from ..clients import client_network
 from ..database import RETRY_AFTER, DatabaseBusy, is_busy, writing
 from ..errors import describe
@@ -314,6 +314,7 @@ def empty_comment_form(article: Article):
 
 
 @bp.get("/artikel/<slug>/kommentare")
+@shared_view
 def listing(slug: str):
     """The reader's open comments, refreshed (htmx), or a page of older or newer ones."""
     before_id = request.args.get("vor", type=int)
@@ -368,6 +369,7 @@ def refresh(slug: str):
 
 
 @bp.get("/artikel/<slug>/kommentare/neu")
+@shared_view
 def news(slug: str):
     """While a reader reads: are there comments newer than those their list shows?
 
@@ -455,6 +457,7 @@ def avatar(name: str):
 
 
 @bp.get("/kommentare/<int:comment_id>")
+@shared_view
 def permalink(comment_id: int):
     """A comment's own address, for good (whatever its article is called later): the
     article page while its thread is among the newest, later the page of threads around
@@ -466,7 +469,8 @@ def permalink(comment_id: int):
     slug = article.slug
     if comment.status != CommentStatus.VISIBLE:
         if is_waiting(comment) and comment.id in own_comment_ids(article.id):
-            return redirect(url_for("articles.show", slug=slug, _anchor=f"kommentar-{comment_id}"))
+            target = url_for("articles.show", slug=slug, _anchor=f"kommentar-{comment_id}")
+            return personal(redirect(target))  # only its author is sent on to it
         return not_visible(article)
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     key = threads.key_of(comment)
@@ -483,6 +487,7 @@ def permalink(comment_id: int):
 
 
 @bp.get("/kommentare/<int:comment_id>/antworten")
+@shared_view
 def reply(comment_id: int):
     """The form to answer a comment: in place under it (htmx), a page of its own without."""
     parent = db.session.get(Comment, comment_id)
@@ -493,13 +498,16 @@ def reply(comment_id: int):
         return not_visible(article)
     if comments_closed(article, all_settings()["close_comments_after_days"]):
         abort(403, _("Comments on this article are closed."))
-    form = CommentForm(formdata=None, data=remembered.remembered()).for_reply(parent.id)
+    kept = remembered.remembered()
+    form = CommentForm(formdata=None, data=kept).for_reply(parent.id)
     if is_partial():
         html = render_template(
             "comments/_form.html", article=article, form=form, parent=parent, status=None
         )
-        return vary_on_htmx(make_response(html))
-    return vary_on_htmx(make_response(reply_page(article, parent, form, None)))
+    else:
+        html = reply_page(article, parent, form, None)
+    response = vary_on_htmx(make_response(html))
+    return personal(response) if kept else response  # the reader's kept name is theirs
 
 
 def reply_page(article: Article, parent: Comment, form: CommentForm, status: Status | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, render_template, request
 
+from ..caching import shared_view
 from ..htmx import is_partial, vary_on_htmx
 from ..topics import published_article_counts
 from .query import search
@@ -12,6 +13,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.get("/suche")
+@shared_view
 def results():
     """Published articles matching `q`, best first, a page (`seite`) at a time."""
     query = request.args.get("q", "", type=str).replace("\x00", "").strip()

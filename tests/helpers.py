@@ -7,9 +7,13 @@ import unicodedata
 
 from bs4 import BeautifulSoup, Tag
 
+import databases
 from webapp.models import Article
 
 HTMX = {"HX-Request": "true"}
+# Queries a reader page costs to learn that nothing changed: the version check, which on
+# SQLite needs none while nobody committed (webapp/freshness.py).
+VERSION_CHECK = 0 if databases.KIND == "sqlite" else 1
 WEB_ADDRESS = re.compile(r"https?://\S+\Z", re.IGNORECASE)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from factories import make_article, make_author, make_comment
-from helpers import soup
-from webapp.models import utcnow
+from helpers import VERSION_CHECK, soup
+from webapp.extensions import db
+from webapp.models import Article, Author, utcnow
 
 
 def test_front_page_lists_published_articles_newest_first(client, app):
@@ -207,5 +209,45 @@ def test_front_page_query_count_does_not_grow_with_articles(client, app, count_q
     with count_queries() as ten:
         client.get("/")
 
-    # the page of articles with authors; their topics; the total for paging
-    assert len(one) == len(ten) == 3
+    # the versions (and the total for paging); the page of articles with authors; their
+    # topics; the total again, as paginate counts
+    assert len(one) == len(ten) == 4
+
+
+def test_the_front_page_is_rendered_once_and_answers_304_until_what_it_shows_changes(
+    client, app, count_queries
+):
+    article = make_article(title="Erster")
+    first = client.get("/")
+    etag = first.headers["ETag"]
+    with count_queries() as again:
+        same = client.get("/")
+    assert same.get_data() == first.get_data()
+    # The page comes from the render cache; the versions are asked of the database on
+    # PostgreSQL, on SQLite not even that while nobody committed (webapp/freshness.py).
+    assert len(again) == VERSION_CHECK
+    with count_queries() as checked:
+        assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
+    assert len(checked) == VERSION_CHECK
+
+    def changed(what: str) -> str:
+        nonlocal etag
+        response = client.get("/", headers={"If-None-Match": etag})
+        assert response.status_code == 200, what
+        etag = response.headers["ETag"]
+        return soup(response).select_one("main").get_text(" ")
+
+    make_comment(article)
+    assert "1 Kommentar" in changed("a comment")
+    db.session.get(Author, article.author_id).name = "Neu Benannt"
+    db.session.commit()
+    assert "Neu Benannt" in changed("the author's name")
+    later = make_article(title="Geplant", published_at=utcnow() + timedelta(seconds=1))
+    assert "Geplant" not in soup(client.get("/")).get_text()
+    # Its time comes (as if it had been saved with that time: no update time changes).
+    db.session.execute(update(Article).where(Article.id == later.id).values(published_at=utcnow()))
+    db.session.commit()
+    assert "Geplant" in changed("a scheduled article's time")
+    db.session.get(Article, article.id).published_at = None
+    db.session.commit()
+    assert "Erster" not in changed("a withdrawn article")

@@ -3,6 +3,8 @@ who, when, what."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from editorial_helpers import form_as_sent, login, make_user
@@ -54,7 +56,9 @@ def test_content_changes_are_in_the_log_with_who_and_what(client, app):
     text = page.get_text(" ", strip=True)
     assert "Artikel gespeichert" in text and "Artikel zurückgezogen" in text
     assert "Titel: „Haushalt“ → „Haushalt 2027“" in text
-    assert "Veröffentlichung: „28." in text and "→ „nicht veröffentlicht“" in text
+    # The day before, in Berlin: a date of its own around midnight UTC.
+    assert re.search(r"Veröffentlichung: „\d{1,2}\. \w+ \d{4}", text)
+    assert "→ „nicht veröffentlicht“" in text
     assert "Name: „Integration“ → „Teilhabe“" in text
     settings = soup(client.get("/verwaltung/protokoll?aktion=einstellungen")).get_text(
         " ", strip=True

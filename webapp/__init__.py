@@ -11,7 +11,18 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, caching, formatting, language, mail, media, security, seo, urls
+from . import (
+    assets,
+    caching,
+    formatting,
+    freshness,
+    language,
+    mail,
+    media,
+    security,
+    seo,
+    urls,
+)
 from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, migrate
 from .middleware import ChunkedBodyLimit, Request
@@ -55,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     assets.register(app)
     security.register(app)
     caching.register(app)
+    freshness.register(app)
     mail.register(app)
     # Tables are never created here: migrations run once, before the workers start.
     return app

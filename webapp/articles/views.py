@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
+from .. import freshness
 from ..article_page import article_response, redirect_if_renamed
-from ..caching import shared_view
+from ..caching import conditional_page, shared_view, version_tag
 from ..extensions import db
-from ..models import Article, Author, AuthorSlug
+from ..models import Article, Author, AuthorSlug, utcnow
 from ..topics import published_article_counts, published_in, topic_or_404
 
 bp = Blueprint("articles", __name__)
@@ -33,11 +34,48 @@ def _cards(statement):
     )
 
 
+# What the front page shows, in one row: how many articles are published (a scheduled
+# one's time passing, a withdrawal), the newest change to any of them (a topic's rename
+# touches its articles), to their comments (the counts on the cards) and to their authors.
+# The moment the next scheduled article appears is when the row stops being current.
+_FRONT_VERSIONS = (
+    select(
+        func.count(Article.id),
+        func.max(Article.updated_at),
+        func.max(Article.comments_changed_at),
+        func.max(Author.updated_at),
+        select(func.min(Article.published_at))
+        .where(Article.published_at > bindparam("now"))
+        .scalar_subquery()
+        .label("next_scheduled"),
+    )
+    .join(Author, Article.author_id == Author.id)
+    .where(Article.is_published(bindparam("now")))
+)
+
+
+def _front_versions() -> Row:
+    return freshness.current(
+        "front page",
+        lambda: db.session.execute(_FRONT_VERSIONS, {"now": utcnow()}).one(),
+        until=lambda row: row.next_scheduled,
+    )
+
+
 @bp.get("/")
 @shared_view
 def index():
-    """Published articles, newest first, a page at a time."""
-    return render_template("articles/index.html", page=_cards(Article.published()))
+    """Published articles, newest first, a page at a time: rendered once per worker and
+    version of what it shows, 304 for a browser that has it (one query either way)."""
+    number = _page_number()
+    versions = _front_versions()
+    pages = max(1, -(-versions[0] // current_app.config["ARTICLES_PER_PAGE"]))
+    if not 1 <= number <= pages:
+        abort(404)
+    return conditional_page(
+        version_tag("front", number, *versions[:4]),
+        lambda: render_template("articles/index.html", page=_cards(Article.published())),
+    )
 
 
 @bp.get("/artikel/<slug>")

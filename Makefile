@@ -22,7 +22,7 @@ test-sqlite: $(VENV)/.installed $(COMPILED) system-packages
 test-postgresql: $(VENV)/.installed $(COMPILED) system-packages
 	ZIRKEL_TEST_DATABASE=postgresql $(BIN)/pytest
 
-# Load-tests Zirkel on this machine (wrk, nginx; see bench/README.md); 3–4 minutes.
+# Load-tests Zirkel on this machine (wrk, nginx; see bench/README.md); 5–6 minutes.
 bench: $(VENV)/.installed $(COMPILED)
 	$(BIN)/python bench/run.py
 

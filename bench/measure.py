@@ -30,6 +30,23 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
             return error.code, dict(error.headers), error.read()
 
 
+def form_token(page: bytes) -> str:
+    """The value of the comment form's hidden csrf_token input."""
+    token = hidden_value(page, "csrf_token")
+    if not token:
+        raise RuntimeError("the article page has no csrf_token in its form")
+    return token
+
+
+def hidden_value(page: bytes, name: str) -> str:
+    """The value of the first input named name in the page ("" if there is none)."""
+    for tag in re.findall(rb"<input\b[^>]*>", page):
+        if re.search(rb'\bname="' + re.escape(name.encode()) + rb'"', tag):
+            value = re.search(rb'\bvalue="([^"]*)"', tag)
+            return html.unescape(value.group(1).decode()) if value else ""
+    return ""
+
+
 def gzipped_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
 
@@ -225,6 +242,7 @@ def queries_per_page(
 
 @dataclass
 class RequestCost:
+    key: str  # plain, hooks, not_modified, article, front
     label: str
     microseconds: float  # per request, in this process, through Flask's test client
 
@@ -233,11 +251,12 @@ def request_costs(
     env: dict[str, str], article_path: str, comments_path: str, etag: str, page: bytes
 ) -> list[RequestCost]:
     """Where a request's time goes: the same test client against a plain Flask app, then
-    Zirkel's app on a constant route, a 304, and a cached article page.
+    Zirkel's app on a constant route, a 304, a cached article page and the front page.
 
     The steps between the rows show what Zirkel adds to the bare framework: its hooks on
-    every request (headers, form tokens, sessions, i18n, database teardown), the one
-    version query, and the cached page itself. Single-threaded, in this process: only the
+    every request (headers, form tokens, sessions, i18n, database teardown), the check that
+    a page is still current (the version query, or on SQLite while nobody wrote its
+    `PRAGMA data_version`), and the page itself. Single-threaded, in this process: only the
     differences and ratios mean something, not the absolute numbers.
     """
     import time
@@ -253,35 +272,39 @@ def request_costs(
         app = create_app()
     app.add_url_rule("/bench-konstant", "bench_constant", lambda: body)
     cases = [
-        ("Plain Flask, constant response", plain.test_client(), "/", {}),
+        ("plain", "Plain Flask, constant response", plain.test_client(), "/", {}),
         (
+            "hooks",
             "Zirkel's app, constant response (its hooks, no query)",
             app.test_client(),
             "/bench-konstant",
             {},
         ),
         (
-            "Zirkel, unchanged comment list (one query, 304)",
+            "not_modified",
+            "Zirkel, unchanged comment list (the freshness check, 304)",
             app.test_client(),
             comments_path,
             {"HX-Request": "true", "If-None-Match": etag},
         ),
         (
-            "Zirkel, article page from the page cache (one query)",
+            "article",
+            "Zirkel, article page from the page cache (the freshness check)",
             app.test_client(),
             article_path,
             {},
         ),
+        ("front", "Zirkel, front page", app.test_client(), "/", {}),
     ]
     costs = []
-    for label, client, path, headers in cases:
+    for key, label, client, path, headers in cases:
         for _ in range(200):  # warm up: caches, connections
             client.get(path, headers=headers)
         n = 2000
         start = time.perf_counter()
         for _ in range(n):
             client.get(path, headers=headers)
-        costs.append(RequestCost(label, (time.perf_counter() - start) / n * 1e6))
+        costs.append(RequestCost(key, label, (time.perf_counter() - start) / n * 1e6))
     return costs
 
 
@@ -314,10 +337,7 @@ def summarize_gunicorn_log(path: Path, labels: dict[str, str]) -> LogSummary:
             access = _ACCESS.search(line)
             if access:
                 method, target, status = access.groups()
-                route = urlsplit(target).path
-                if route.startswith("/static/"):
-                    route = "/static/…"
-                summary.responses[(method, labels.get(route, route), int(status))] += 1
+                summary.responses[(method, _route(target, labels), int(status))] += 1
                 continue
             if line.startswith("Traceback"):
                 summary.tracebacks += 1
@@ -325,6 +345,38 @@ def summarize_gunicorn_log(path: Path, labels: dict[str, str]) -> LogSummary:
             if level and level.group(1) not in ("INFO", "DEBUG"):
                 message = re.sub(r"\(pid:\d+\)|\b\d{3,}\b", "…", level.group(2))
                 summary.problems.setdefault(level.group(1), Counter())[message] += 1
+    return summary
+
+
+def _route(target: str, labels: dict[str, str]) -> str:
+    """How the summary names a request's target: its path, or that path's label."""
+    route = urlsplit(target).path
+    if route.startswith("/static/"):
+        route = "/static/…"
+    return labels.get(route, route)
+
+
+_ACCESS_BYTES = re.compile(_ACCESS.pattern.encode())
+
+
+def summarize_access_log(path: Path, labels: dict[str, str]) -> LogSummary:
+    """Count responses per request and status in nginx's access log (the `zirkel` format).
+
+    Millions of lines: counted as bytes first, named once per distinct target.
+    """
+    summary = LogSummary(path)
+    if not path.exists():
+        return summary
+    counts: Counter = Counter()
+    search = _ACCESS_BYTES.search
+    with path.open("rb") as lines:
+        for line in lines:
+            access = search(line)
+            if access:
+                counts[access.groups()] += 1
+    for (method, target, status), n in counts.items():
+        route = _route(target.decode(errors="replace"), labels)
+        summary.responses[(method.decode(), route, int(status))] += n
     return summary
 
 

@@ -2,9 +2,12 @@
 
 Builds a data set of 1,000 articles and 200,000 comments in a temporary instance
 folder, serves it with gunicorn exactly as `make run` does, loads it from loopback with
-wrk, compares the figures with two references measured in the same run (the same page
-as a static file from nginx, and a constant response from the same gunicorn setup), and
-writes a Markdown report to bench/results/report-<date>.md. See bench/README.md.
+wrk, straight and through the shipped nginx config with its page cache, compares the
+figures with two references measured in the same run (the same pages as static files from
+nginx, and a constant response from the same gunicorn setup), checks that comments posted
+through the cache under read load show at once for their poster and within 1.5 s for
+everybody else, and writes a Markdown report to bench/results/report-<date>.md. See
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +36,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # run as a script: make the bench package importable
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from bench import dataset, measure, report, servers, wrk  # noqa: E402
+from bench import dataset, freshness, measure, report, servers, wrk  # noqa: E402
 from bench.cpu import wait_until_quiet  # noqa: E402
 from bench.figures import BUSY, Figure, Plan, measure_posts  # noqa: E402
 from bench.figures import measure as measure_figure  # noqa: E402
@@ -193,61 +198,74 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
             headers=["HX-Request: true", f"If-None-Match: {etag}"],
         )
 
-        say("Starting nginx with deploy/nginx-zirkel.conf and a static reference …")
+        say("Starting nginx with deploy/nginx-zirkel.conf (its page cache) and static copies …")
         stylesheet = urlsplit(weight.assets[0].url) if weight.assets else None
-        figures.update(
-            _nginx_figures(
-                work,
-                logs,
-                app_port,
-                page,
-                article[50],
-                f"{stylesheet.path}?{stylesheet.query}" if stylesheet else "/static/css/site.css",
-                plan,
-            )
-        )
+        asset = f"{stylesheet.path}?{stylesheet.query}" if stylesheet else "/static/css/site.css"
+        pages = [
+            ("article", "Article, 50 comments", article[50], "/artikel/<50>"),
+            ("front", "Front page", "/", "/"),
+        ]
+        if data.biggest_topic:
+            topic = f"/thema/{data.biggest_topic}"
+            labels[topic] = "/thema/<slug>"
+            pages.append(("topic", "Topic page", topic, "/thema/<slug>"))
+        else:  # a schema without topics: the search, which every schema has
+            pages.append(("topic", "Search", SEARCH, SEARCH))
+        with _shipped_nginx(work, logs, app_port, data.database.parent, labels) as site:
+            figures.update(_cached_figures(site, pages, asset, plan))
 
-        say("Starting the constant app (the Python ceiling) …")
-        figures["constant"] = _constant_figure(logs, len(page), plan)
+            say("Starting the constant app (the Python ceiling) …")
+            figures["constant"] = _constant_figure(logs, len(page), plan)
 
-        say("Comment posts (htmx):")
-        for count, name in ((50, "50"), (10_000, "10,000")):
-            figures[f"post{count}"] = measure_posts(
-                Figure(
-                    f"post{count}",
-                    f"Comment post, {name}-comment article",
-                    f"POST /artikel/<{count}>/kommentare, htmx",
-                ),
-                base + article[count] + "/kommentare",
-                plan,
-                token=probe.token,
-                database=data.database,
-            )
+            say("Comment posts (htmx), straight to gunicorn:")
+            for count, name in ((50, "50"), (10_000, "10,000")):
+                figures[f"post{count}"] = measure_posts(
+                    Figure(
+                        f"post{count}",
+                        f"Comment post, {name}-comment article",
+                        f"POST /artikel/<{count}>/kommentare, htmx",
+                    ),
+                    base + article[count] + "/kommentare",
+                    plan,
+                    token=probe.token,
+                    database=data.database,
+                )
 
-        workers = servers.children(app.pid)
-        workers_rss = {pid: servers.rss_bytes(pid) for pid in workers}
+            # Memory where the benchmark measured it before the posts through nginx existed.
+            workers_rss_before = _workers_rss(app.pid)
+            say("Through nginx while 16 connections read the 50-comment article:")
+            load = _under_read_load(site, article[50], probe.token, data.database, plan)
+            figures["nginxpost"] = load.posts
+
+        workers_rss = _workers_rss(app.pid)
         master_rss = servers.rss_bytes(app.pid)
 
     order = [
         "front", "search", "article0", "article50", "article10000", "refresh304",
-        "post50", "post10000", "nginx", "static", "constant",
+        "post50", "post10000", "cached_article", "static_article", "cached_front",
+        "static_front", "cached_topic", "static_topic", "nginxpost", "constant",
     ]  # fmt: skip
     return report.Results(
         started=started,
         plan=plan,
         machine=_machine(),
-        versions=_versions(len(workers), revision),
+        versions=_versions(len(workers_rss), revision),
         dataset=data,
         figures={key: figures[key] for key in order},
         weight=weight,
         queries=queries,
         costs=costs,
+        freshness=load.freshness,
+        reads_during_freshness=load.reads_during_freshness,
+        reads_during_posts=load.reads_during_posts,
         workers_rss=workers_rss,
+        workers_rss_before_nginx_posts=workers_rss_before,
         master_rss=master_rss,
         refresh_status=probe.refresh_status,
         gunicorn_log=measure.summarize_gunicorn_log(logs / "gunicorn-zirkel.log", labels),
         constant_log=measure.summarize_gunicorn_log(logs / "gunicorn-constant.log", {}),
         nginx_log=measure.summarize_nginx_log(logs / "nginx-error.log"),
+        nginx_access=site.access,
         logs_folder=str(logs),
         load_before=load_before,
         load_after=_load_average(),
@@ -280,7 +298,7 @@ def _probe(base: str, article: dict[int, str], comments: str) -> Probe:
     found = re.search(rb'id="suche-status"[^>]*>([^<]*)<', results)
     return Probe(
         page=page,
-        token=_form_token(page),
+        token=measure.form_token(page),
         etag=etag,
         refresh_status=refresh_status,
         sizes={count: len(measure.fetch(base + path)[2]) for count, path in article.items()},
@@ -291,62 +309,138 @@ def _probe(base: str, article: dict[int, str], comments: str) -> Probe:
     )
 
 
-def _nginx_figures(
-    work: Path,
-    logs: Path,
-    app_port: int,
-    page: bytes,
-    article_path: str,
-    asset_path: str,
-    plan: Plan,
-) -> dict[str, Figure]:
-    """The article through the shipped nginx site, and the same bytes as a static file.
+@dataclass
+class Site:
+    """nginx with the shipped config in front of Zirkel's gunicorn, and the static server."""
 
-    asset_path (a fingerprinted static URL) checks that nginx serves static files itself.
-    """
-    prefix, reference = work / "nginx", work / "static-page"
+    proxy: str  # the shipped site, with its page cache
+    reference: str  # the static reference server
+    reference_root: Path  # its files
+    access_log: Path
+    labels: dict[str, str]  # path -> how the access log's summary names it (shared)
+    access: measure.LogSummary | None = None  # filled in when nginx has stopped
+
+
+@contextmanager
+def _shipped_nginx(
+    work: Path, logs: Path, app_port: int, instance: Path, labels: dict[str, str]
+) -> Iterator[Site]:
+    """nginx with deploy/nginx-zirkel.conf (only its ADJUST lines rewritten) and a static
+    server for the reference copies; summarizes (paths named by labels) and removes its
+    access log when stopped."""
+    prefix, reference = work / "nginx", work / "static-pages"
     prefix.mkdir()
     reference.mkdir()
-    (reference / "article.html").write_bytes(page)
-    for path in (prefix, reference, reference / "article.html"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    for path in (prefix, reference):
+        path.chmod(0o755)
     proxy_port, reference_port = servers.free_port(), servers.free_port()
+    access_log = logs / "nginx-access.log"
     config = servers.nginx_config(
         prefix,
         SITE_CONFIG,
         error_log=logs / "nginx-error.log",
+        access_log=access_log,
         proxy_port=proxy_port,
         gunicorn_port=app_port,
         static_root=PROJECT_ROOT / "static",
+        media_root=instance / "media",
         reference_port=reference_port,
         reference_root=reference,
     )
-    static_url = f"http://127.0.0.1:{reference_port}/article.html"
-    with servers.nginx(wrk.nginx_binary(), prefix, config, logs / "nginx-error.log", static_url):
-        proxy = f"http://127.0.0.1:{proxy_port}"
-        status, headers, _ = measure.fetch(proxy + asset_path)
-        return {
-            "nginx": measure_figure(
-                Figure(
-                    "nginx",
-                    "Article, 50 comments, through nginx",
-                    "GET /artikel/<50> via deploy/nginx-zirkel.conf",
-                    note=f"a static file through the same nginx ({asset_path.split('?')[0]}) "
-                    f"answered {status}, Cache-Control: {headers.get('Cache-Control', '–')}.",
-                ),
-                proxy + article_path,
-                plan,
+    (reference / "ready.html").write_text("ready\n")
+    reference_url = f"http://127.0.0.1:{reference_port}"
+    site = Site(f"http://127.0.0.1:{proxy_port}", reference_url, reference, access_log, labels)
+    try:
+        with servers.nginx(
+            wrk.nginx_binary(),
+            prefix,
+            config,
+            logs / "nginx-error.log",
+            reference_url + "/ready.html",
+        ):
+            yield site
+        site.access = measure.summarize_access_log(access_log, site.labels)
+    finally:
+        # Every request through the shipped site is a line there: hundreds of megabytes.
+        access_log.unlink(missing_ok=True)
+
+
+def _cached_figures(
+    site: Site, pages: list[tuple[str, str, str, str]], asset_path: str, plan: Plan
+) -> dict[str, Figure]:
+    """Each page through the shipped config (its page cache), and the same bytes as a file.
+
+    pages: (key, label, path, path as the report names it). asset_path (a fingerprinted
+    static URL) checks that nginx serves static files itself.
+    """
+    asset_status, asset_headers, _ = measure.fetch(site.proxy + asset_path)
+    figures = {}
+    for key, label, path, named in pages:
+        site.labels[path] = named
+        status, _, body = measure.fetch(site.proxy + path)
+        again_status, again, _ = measure.fetch(site.proxy + path)
+        if status != 200 or again_status != 200:
+            raise RuntimeError(f"{path} through nginx answered {status}, then {again_status}")
+        (site.reference_root / f"{key}.html").write_bytes(body)
+        (site.reference_root / f"{key}.html").chmod(0o644)
+        note = (
+            f"a second view answered X-Cache-Status: {again.get('X-Cache-Status', '–')}, "
+            f"Cache-Control: {again.get('Cache-Control', '–')}; page of {len(body):,} bytes."
+        )
+        if key == "article":
+            note += (
+                f" A static file through the same site ({asset_path.split('?')[0]}) answered "
+                f"{asset_status}, Cache-Control: {asset_headers.get('Cache-Control', '–')}."
+            )
+        figures[f"cached_{key}"] = measure_figure(
+            Figure(f"cached_{key}", f"{label}, shipped nginx config", f"GET {named}", note=note),
+            site.proxy + path,
+            plan,
+        )
+        figures[f"static_{key}"] = measure_figure(
+            Figure(
+                f"static_{key}",
+                f"{label}, static file from nginx",
+                f"GET /{key}.html (the same bytes)",
             ),
-            "static": measure_figure(
-                Figure(
-                    "static",
-                    "Static file from nginx (limit)",
-                    "GET /article.html (the same bytes)",
-                ),
-                static_url,
-                plan,
+            f"{site.reference}/{key}.html",
+            plan,
+        )
+    return figures
+
+
+@dataclass
+class UnderLoad:
+    """What happened through nginx while wrk read the article page through it."""
+
+    freshness: freshness.Freshness
+    reads_during_freshness: wrk.Run
+    posts: Figure
+    reads_during_posts: wrk.Run
+
+
+def _under_read_load(
+    site: Site, article_path: str, token: str, database: Path, plan: Plan
+) -> UnderLoad:
+    """While a background wrk reads the article through nginx: the freshness check, then
+    comment posts (post.lua) through nginx, reconciled with the database."""
+    with wrk.background(site.proxy + article_path) as reads:
+        time.sleep(1)  # the readers are there before the first post
+        fresh = freshness.check(site.proxy, article_path, database, progress=say)
+    with wrk.background(site.proxy + article_path) as reads_posting:
+        posts = measure_posts(
+            Figure(
+                "nginxpost",
+                "Comment post through nginx, under read load",
+                "POST /artikel/<50>/kommentare, htmx, via the shipped config",
+                note="while a second wrk (16 connections) read the same article through nginx.",
             ),
-        }
+            site.proxy + article_path + "/kommentare",
+            plan,
+            token=token,
+            database=database,
+        )
+    return UnderLoad(fresh, reads.run, posts, reads_posting.run)
 
 
 def _constant_figure(logs: Path, size: int, plan: Plan) -> Figure:
@@ -372,14 +466,9 @@ def _constant_figure(logs: Path, size: int, plan: Plan) -> Figure:
         )
 
 
-def _form_token(page: bytes) -> str:
-    """The value of the comment form's hidden csrf_token input."""
-    for tag in re.findall(rb"<input\b[^>]*>", page):
-        if re.search(rb'\bname="csrf_token"', tag):
-            value = re.search(rb'\bvalue="([^"]*)"', tag)
-            if value:
-                return value.group(1).decode()
-    raise RuntimeError("the article page has no csrf_token in its form")
+def _workers_rss(master: int) -> dict[int, int]:
+    """Resident bytes of each of gunicorn's workers, by PID."""
+    return {pid: servers.rss_bytes(pid) for pid in servers.children(master)}
 
 
 def _load_average() -> str:

@@ -45,11 +45,14 @@ def base_environment(port: int) -> dict[str, str]:
 
 
 def app_environment(instance: Path, port: int) -> dict[str, str]:
-    """What Zirkel's gunicorn gets: this instance folder, flood control off."""
+    """What Zirkel's gunicorn gets: this instance folder, flood control and the spam timer
+    off (the freshness check posts the form of a page it has just fetched, which the timer
+    would hold for moderation, and nobody else would ever see it)."""
     return {
         **base_environment(port),
         "ZIRKEL_INSTANCE_PATH": str(instance),
         "ZIRKEL_RATELIMIT": "off",
+        "ZIRKEL_MIN_SUBMIT_SECONDS": "0",
     }
 
 
@@ -214,22 +217,29 @@ def nginx_config(
     site_template: Path,
     *,
     error_log: Path,
+    access_log: Path,
     proxy_port: int,
     gunicorn_port: int,
     static_root: Path,
+    media_root: Path,
     reference_port: int,
     reference_root: Path,
 ) -> Path:
     """Write nginx's main config: the shipped site, rewritten, plus a static reference server.
 
-    The shipped deploy/nginx-zirkel.conf is used as it is, except for the three lines it
-    marks ADJUST: the port it listens on, where gunicorn listens, and the static folder.
+    The shipped deploy/nginx-zirkel.conf is used as it is, except for the lines it marks
+    ADJUST: the port it listens on, where gunicorn listens, the static and media folders,
+    the access log, and the page cache's folder (prefix/cache, which nginx creates). A line
+    that is no longer there stops the benchmark: it would measure something else.
     """
     site = site_template.read_text()
     replacements = [
         (r"listen 80;", f"listen 127.0.0.1:{proxy_port};"),
         (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{gunicorn_port};"),
         (r"alias /srv/zirkel/static/;", f"alias {static_root.resolve()}/;"),
+        (r"alias /srv/zirkel/instance/media/;", f"alias {media_root.resolve()}/;"),
+        (r"access_log /var/log/nginx/zirkel\.access\.log ", f"access_log {access_log} "),
+        (r"proxy_cache_path /var/cache/nginx-zirkel ", f"proxy_cache_path {prefix / 'cache'} "),
     ]
     for pattern, replacement in replacements:
         site, count = re.subn(pattern, replacement, site)
@@ -237,7 +247,7 @@ def nginx_config(
             raise RuntimeError(f"{site_template} no longer has exactly one {pattern!r}")
     (prefix / "zirkel-site.conf").write_text(site)
     (prefix / "reference.conf").write_text(
-        "# The physical limit: the same page as a static file, straight from nginx.\n"
+        "# The physical limit: the same pages as static files, straight from nginx.\n"
         "server {\n"
         f"    listen 127.0.0.1:{reference_port};\n"
         "    server_tokens off;\n"

@@ -220,6 +220,18 @@ AUTHORS = [
     ),
 ]
 
+# (name, slug, description): what the articles are filed under, one or two each.
+TOPICS = [
+    ("Integration", "integration", "Ankommen, Sprache, Arbeit und Nachbarschaft."),
+    ("Stadtrat", "stadtrat", "Beschlüsse, Anträge und Debatten im Rat und in den Ausschüssen."),
+    ("Verkehr", "verkehr", "Busse, Radwege, Baustellen und die Frage, wer wo parken darf."),
+    ("Schule und Kita", "schule-und-kita", "Plätze, Gebäude und Ganztag."),
+    ("Wohnen", "wohnen", "Bauland, Mieten und neue Quartiere."),
+    ("Klima und Umwelt", "klima-und-umwelt", "Wärmeplanung, Grünflächen und Hitzeschutz."),
+    ("Haushalt", "haushalt", "Was die Städte einnehmen, ausgeben und verschieben."),
+    ("Kultur und Ehrenamt", "kultur-und-ehrenamt", "Vereine, Feste und Menschen, die mitmachen."),
+]
+
 COMMENT_SENTENCES = [
     "Endlich passiert hier etwas, darauf haben wir lange gewartet.",
     "Ich wohne seit zwanzig Jahren im Viertel und finde die Pläne grundsätzlich gut.",

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 # Debian package names of the programs the benchmark runs.
@@ -91,17 +94,15 @@ class Run:
         return sum(self.socket_errors.values())
 
 
-def run(
+def _command(
     url: str,
     seconds: float,
-    *,
-    headers: Sequence[str] = (),
-    script: str | None = None,
-    script_args: Sequence[str] = (),
-    connections: int = CONNECTIONS,
-    threads: int = THREADS,
-) -> Run:
-    """Run wrk against url for a bounded time and parse what it prints."""
+    headers: Sequence[str],
+    script: str | None,
+    script_args: Sequence[str],
+    connections: int,
+    threads: int,
+) -> list[str]:
     command = [
         "wrk",
         f"-t{threads}",
@@ -117,10 +118,66 @@ def run(
     command.append(url)
     if script_args:
         command += ["--", *script_args]
+    return command
+
+
+def run(
+    url: str,
+    seconds: float,
+    *,
+    headers: Sequence[str] = (),
+    script: str | None = None,
+    script_args: Sequence[str] = (),
+    connections: int = CONNECTIONS,
+    threads: int = THREADS,
+) -> Run:
+    """Run wrk against url for a bounded time and parse what it prints."""
+    command = _command(url, seconds, headers, script, script_args, connections, threads)
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     return parse(result.stdout)
+
+
+class Background:
+    """A wrk started by background(); `run` holds what it reported once it was stopped."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+        self.run: Run | None = None
+
+
+# A background load that is never stopped ends by itself after this long.
+BACKGROUND_LIMIT = 600
+
+
+@contextmanager
+def background(
+    url: str, *, connections: int = CONNECTIONS, threads: int = THREADS
+) -> Iterator[Background]:
+    """wrk loading url while the block runs; stopped by PID (SIGINT, on which wrk reports).
+
+    After the block, `.run` is what wrk measured over the whole time it ran.
+    """
+    command = _command(url, BACKGROUND_LIMIT, (), None, (), connections, threads)
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True)
+        load = Background(process)
+        try:
+            yield load
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        out.seek(0)
+        output = out.read()
+    if process.returncode != 0:
+        raise RuntimeError(f"background wrk failed ({process.returncode}):\n{output}")
+    load.run = parse(output)
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}

@@ -90,6 +90,7 @@ def test_another_workers_comment_shows_on_the_next_request(tmp_path, database_ur
     with other_worker.app_context():
         make_comment(db.session.merge(article), text="Von nebenan")
         db.session.remove()
+        db.engine.dispose()  # its connections close now, not when collected
     page = soup(client.get(url))
     assert page.find(id="kommentar-anzahl").get_text() == "1 Kommentar"
     assert "Von nebenan" in page.get_text()

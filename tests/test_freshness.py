@@ -53,22 +53,22 @@ def test_a_row_is_reused_until_anyone_commits(app):
 
 
 @pytest.mark.sqlite
-def test_nothing_missing_is_kept_and_nothing_past_its_time(app):
+def test_nothing_missing_is_kept_and_nothing_past_its_time(app, monkeypatch):
     rows = Rows(DataVersion(sqlite_path(app)))
     missing = Reads(None)
     rows.current("404", missing)
     rows.current("404", missing)
     assert missing.count == 2, "a 404 is asked again: a scheduled article may appear"
 
-    soon = Reads("before")
-    until = {"before": utcnow() + timedelta(hours=1), "after": None}
-    assert rows.current("front", soon, until=until.get) == "before"
-    soon.value = "after"
-    assert rows.current("front", soon, until=until.get) == "before"
-    until["before"] = utcnow() - timedelta(seconds=1)  # the scheduled time has come
-    rows.current("nothing", Reads("x"))  # (other keys do not matter)
-    rows._rows["front"] = (*rows._rows["front"][:2], until["before"])
-    assert rows.current("front", soon, until=until.get) == "after"
+    front = Reads("before")
+    next_scheduled = utcnow() + timedelta(hours=1)
+    assert rows.current("front", front, until=lambda _row: next_scheduled) == "before"
+    front.value = "after"
+    assert rows.current("front", front, until=lambda _row: next_scheduled) == "before"
+    # The scheduled article's time comes, and nobody wrote: the row is read again.
+    later = next_scheduled + timedelta(seconds=1)
+    monkeypatch.setattr("webapp.freshness.utcnow", lambda: later)
+    assert rows.current("front", front, until=lambda _row: None) == "after"
 
 
 def test_without_sqlite_every_request_asks():

@@ -75,13 +75,32 @@ def shared(response: Response) -> Response:
     be used, so nginx never keeps it longer than the setting. 0: no shared cache keeps it.
     """
     seconds = int(current_app.config["SHARED_CACHE_SECONDS"])
+    # Written as one string: each of `response.cache_control`'s attributes rewrites the
+    # header, and this runs on every page a reader gets.
     if seconds <= 0:
-        response.cache_control.no_cache = True
+        response.headers["Cache-Control"] = "no-cache"
         return response
-    response.cache_control.public = True
-    response.cache_control.max_age = 0
-    response.cache_control.s_maxage = seconds
-    response.headers["X-Accel-Expires"] = f"@{int(time.time()) + seconds - 1}"
+    response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
+    response.headers["X-Accel-Expires"] = accel_expires(seconds)
+    return response
+
+
+def accel_expires(seconds: int) -> str:
+    """`X-Accel-Expires` for a copy that may be used `seconds` from now: its last second."""
+    return f"@{int(time.time()) + seconds - 1}"
+
+
+def add_vary(response: Response, *names: str) -> Response:
+    """Add header names to `Vary`, reading and writing the header once (`response.vary`
+    parses and rewrites it on every `add`; this runs on every answer)."""
+    present = response.headers.get("Vary")
+    if not present:
+        response.headers["Vary"] = ", ".join(names)
+        return response
+    have = {name.strip().lower() for name in present.split(",")}
+    missing = [name for name in names if name.lower() not in have]
+    if missing:
+        response.headers["Vary"] = ", ".join([present, *missing])
     return response
 
 

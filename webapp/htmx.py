@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from .caching import add_vary
+
 
 def is_htmx() -> bool:
     """Whether htmx sent this request (and will swap what we answer)."""
@@ -28,6 +30,4 @@ PARTIAL_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 def vary_on_htmx(response: Response) -> Response:
     """Mark a response whose body depends on is_partial(), so caches keep both."""
-    for header in PARTIAL_HEADERS:
-        response.vary.add(header)
-    return response
+    return add_vary(response, *PARTIAL_HEADERS)

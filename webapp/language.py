@@ -20,6 +20,7 @@ from flask_babel import force_locale, get_locale
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 
+from .caching import add_vary
 from .extensions import csrf
 
 COOKIE = "zirkel_sprache"
@@ -101,8 +102,7 @@ def vary_on_language(response: Response) -> Response:
     Files (stylesheets, photos) are the same in every language.
     """
     if request.blueprint != "media" and request.endpoint != "static":
-        response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+        add_vary(response, "Accept-Language", "Cookie")
     return response
 
 

@@ -16,6 +16,7 @@ placeholder, and every HTML response is stamped with a fresh token as it leaves.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -29,17 +30,29 @@ from wtforms.validators import StopValidation
 HEADER = "X-Form-Token"
 # What templates render where the token goes; unguessable, so reader text cannot hold it.
 PLACEHOLDER = f"zirkel-form-token-{secrets.token_hex(12)}"
+_PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 # The token field's error: never shown, the views say it in words (form.token_expired()).
 EXPIRED = "expired"
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="zirkel.comment-form")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret_key: str | bytes) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="zirkel.comment-form")
 
 
 def issue_token(now: float | None = None) -> str:
     """A token for a form served now: the signed Unix time."""
-    return _serializer().dumps(int(time.time() if now is None else now))
+    return _token(current_app.config["SECRET_KEY"], int(time.time() if now is None else now))
+
+
+@functools.lru_cache(maxsize=4)
+def _token(secret_key: str | bytes, second: int) -> str:
+    # The same second signs to the same token: every page of a second gets it, signed once.
+    return _serializer_for(secret_key).dumps(second)
 
 
 def token_issued_at(token: str) -> int | None:
@@ -55,8 +68,8 @@ def stamp_tokens(response: Response) -> Response:
     """Put a fresh token where a page or fragment has the placeholder."""
     if response.mimetype == "text/html" and not response.direct_passthrough:
         body = response.get_data()
-        if PLACEHOLDER.encode() in body:
-            response.set_data(body.replace(PLACEHOLDER.encode(), issue_token().encode()))
+        if _PLACEHOLDER_BYTES in body:
+            response.set_data(body.replace(_PLACEHOLDER_BYTES, issue_token().encode()))
     return response
 
 

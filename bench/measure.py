@@ -242,7 +242,7 @@ def queries_per_page(
 
 @dataclass
 class RequestCost:
-    key: str  # plain, hooks, not_modified, article, front
+    key: str  # plain, hooks, not_modified, kept, article, front
     label: str
     microseconds: float  # per request, in this process, through Flask's test client
 
@@ -251,17 +251,20 @@ def request_costs(
     env: dict[str, str], article_path: str, comments_path: str, etag: str, page: bytes
 ) -> list[RequestCost]:
     """Where a request's time goes: the same test client against a plain Flask app, then
-    Zirkel's app on a constant route, a 304, a cached article page and the front page.
+    Zirkel's app on a constant route, a 304 (through the app, and kept), a cached article
+    page and the front page.
 
     The steps between the rows show what Zirkel adds to the bare framework: its hooks on
     every request (headers, form tokens, sessions, i18n, database teardown), the check that
     a page is still current (the version query, or on SQLite while nobody wrote its
-    `PRAGMA data_version`), and the page itself. Single-threaded, in this process: only the
-    differences and ratios mean something, not the absolute numbers.
+    `PRAGMA data_version`), and the page itself; and what a kept 304 saves
+    (webapp/revalidation.py: the same answer again, without the app, while nobody wrote).
+    Single-threaded, in this process: only the differences and ratios mean something.
     """
     import time
 
     from flask import Flask
+    from werkzeug.test import Client
 
     body = page  # the article's own bytes: a realistic body for every after-request hook
     plain = Flask("constant")
@@ -271,30 +274,40 @@ def request_costs(
 
         app = create_app()
     app.add_url_rule("/bench-konstant", "bench_constant", lambda: body)
+    check = {"HX-Request": "true", "If-None-Match": etag}
+    # Behind the middleware that keeps 304s: every request through Flask and the view.
+    through_the_app = app.wsgi_app.wsgi_app
     cases = [
-        ("plain", "Plain Flask, constant response", plain.test_client(), "/", {}),
+        ("plain", "Plain Flask, constant response", Client(plain), "/", {}),
         (
             "hooks",
             "Zirkel's app, constant response (its hooks, no query)",
-            app.test_client(),
+            Client(app),
             "/bench-konstant",
             {},
         ),
         (
             "not_modified",
-            "Zirkel, unchanged comment list (the freshness check, 304)",
-            app.test_client(),
+            "Zirkel, unchanged comment list (the freshness check in the app, 304)",
+            Client(through_the_app),
             comments_path,
-            {"HX-Request": "true", "If-None-Match": etag},
+            check,
+        ),
+        (
+            "kept",
+            "Zirkel, unchanged comment list asked again (the kept 304)",
+            Client(app),
+            comments_path,
+            check,
         ),
         (
             "article",
             "Zirkel, article page from the page cache (the freshness check)",
-            app.test_client(),
+            Client(app),
             article_path,
             {},
         ),
-        ("front", "Zirkel, front page", app.test_client(), "/", {}),
+        ("front", "Zirkel, front page", Client(app), "/", {}),
     ]
     costs = []
     for key, label, client, path, headers in cases:

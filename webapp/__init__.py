@@ -19,6 +19,7 @@ from . import (
     language,
     mail,
     media,
+    revalidation,
     security,
     seo,
     urls,
@@ -68,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     caching.register(app)
     freshness.register(app)
     mail.register(app)
+    revalidation.register(app)  # outermost: in front of everything above
     # Tables are never created here: migrations run once, before the workers start.
     return app
 

@@ -219,6 +219,7 @@ def article_response(slug: str) -> Response:
         return conditional_page(
             version_tag("article", *versions),
             lambda: render_article(get_published_article(slug), own=Own()),
+            replayable=True,
         )
     article = get_published_article(slug)
     form = CommentForm(formdata=None, data=kept) if kept else None

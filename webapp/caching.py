@@ -24,6 +24,7 @@ from cachetools import LRUCache
 from flask import Flask, Response, current_app, make_response, request, session
 from markupsafe import Markup
 
+from . import freshness
 from .formatting import language
 
 
@@ -158,19 +159,32 @@ def version_tag(*parts: object) -> str:
     every other reader gets.
     """
     hour = int(time.time() // 3600)
-    site = current_app.config["SITE_URL"] or request.host_url
+    next_hour = datetime.fromtimestamp((hour + 1) * 3600, UTC).replace(tzinfo=None)
+    freshness.note_valid_until(next_hour)  # the tag changes then
+    # The host as the request named it (not `request.host_url`, which builds and
+    # IRI-decodes a whole URL on every call).
+    site = current_app.config["SITE_URL"] or f"{request.scheme}://{request.host}"
     key = repr((*parts, current_app.config["RELEASE"], language(), hour, site)).encode()
     return hashlib.blake2b(key, digest_size=10).hexdigest()
 
 
 def conditional_page(
-    etag: str, render: Callable[[], str], last_modified: datetime | None = None
+    etag: str,
+    render: Callable[[], str],
+    last_modified: datetime | None = None,
+    *,
+    replayable: bool = False,
 ) -> Response:
     """Answer 304 if the client has this version; else the page, rendered once per worker.
 
     The page is shared by every reader who asks for it (it carries no personal data):
     browsers revalidate it, a shared cache may keep it for a second (`shared`). The ETag is
     weak: each response gets its own form token, otherwise the bytes are the same.
+
+    `replayable`: the ETag is made only of rows read through `freshness.current` (which
+    note when the clock makes them stale) and `version_tag`'s hour, so while nothing is
+    committed the same request gets the same 304, and revalidation.py may give it again
+    without running the app.
     """
     response = shared(Response(mimetype="text/html"))
     response.set_etag(etag, weak=True)
@@ -178,6 +192,8 @@ def conditional_page(
         response.last_modified = last_modified.replace(tzinfo=UTC)
     if request.if_none_match.contains_weak(etag):
         response.status_code = 304
+        if replayable:
+            freshness.note_replayable()
         return response
     response.set_data(page_cache().get_or_render(etag, render))
     return response

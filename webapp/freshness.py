@@ -28,13 +28,33 @@ from datetime import datetime
 from typing import TypeVar
 
 from cachetools import LRUCache
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 from .extensions import db
 from .models import utcnow
 
 T = TypeVar("T")
 KEPT_ROWS = 10_000  # per worker: a row of versions per article, page of the front page …
+# In the WSGI environ: the earliest moment what this request read stops being current,
+# and whether its answer may be given again while nothing is committed (revalidation.py).
+VALID_UNTIL = "zirkel.valid_until"
+REPLAYABLE = "zirkel.replayable"
+
+
+def note_valid_until(moment: datetime | None) -> None:
+    """Note that this request's answer depends on the clock until `moment` (naive UTC):
+    revalidation.py does not give it again from then on."""
+    if moment is None or not has_request_context():
+        return
+    noted = request.environ.get(VALID_UNTIL)
+    if noted is None or moment < noted:
+        request.environ[VALID_UNTIL] = moment
+
+
+def note_replayable() -> None:
+    """Note that this request's answer depends on nothing but the request, rows read
+    through `current` and the moments noted: revalidation.py may give it again."""
+    request.environ[REPLAYABLE] = True
 
 
 class DataVersion:
@@ -81,11 +101,14 @@ class Rows:
         if kept is not None:
             kept_version, row, valid_until = kept
             if kept_version == version and (valid_until is None or utcnow() < valid_until):
+                note_valid_until(valid_until)
                 return row  # type: ignore[return-value]
         row = read()
         if row is not None:
+            valid_until = until(row)
+            note_valid_until(valid_until)
             with self._lock:
-                self._rows[key] = (version, row, until(row))
+                self._rows[key] = (version, row, valid_until)
         return row
 
 

@@ -75,6 +75,7 @@ def index():
     return conditional_page(
         version_tag("front", number, *versions[:4]),
         lambda: render_template("articles/index.html", page=_cards(Article.published())),
+        replayable=True,
     )
 
 

@@ -365,6 +365,7 @@ def refresh(slug: str):
         ),
         render,
         last_modified=versions.comments_changed_at,
+        replayable=True,
     )
 
 
@@ -399,6 +400,7 @@ def news(slug: str):
     return conditional_page(
         version_tag("news", versions.id, versions.comment_version, known_version, newest_id),
         render,
+        replayable=True,
     )
 
 

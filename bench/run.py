@@ -165,7 +165,7 @@ def benchmark(work: Path, plan: Plan) -> report.Results:
             ],
         )
 
-        costs = measure.request_costs(env, article[50], comments, etag, page)
+        costs = measure.request_costs(env, article[50], comments, page)
 
         say("Load:")
         wait_until_quiet(BUSY, limit=30, progress=say)

@@ -459,14 +459,17 @@ def test_new_comments_are_offered_not_pushed_under_the_readers_eyes(page, server
     page.on("response", lambda r: answers.append(r) if "/kommentare/neu" in r.url else None)
     page.clock.install()
     page.goto(server.url + path)
-    for _minute in range(2):
+    for _minute in range(3):
         page.clock.fast_forward("01:01")
         page.wait_for_timeout(300)
-    # Asked once a minute, the second time conditionally (the server's 304, which Chromium
-    # reports as its cached 200, is tested in test_comment_pages).
-    assert len(answers) == 2
-    assert answers[1].request.header_value("if-none-match") == answers[0].header_value("etag")
+    # Asked once a minute, then conditionally (the server's 304, which Chromium reports as
+    # its cached 200, is tested in test_comment_pages); a worker that gave that 304 gives
+    # it again without the app (webapp/revalidation.py) …
+    assert len(answers) == 3
+    for answer in answers[1:]:
+        assert answer.request.header_value("if-none-match") == answers[0].header_value("etag")
     expect(page.locator("#neue-kommentare")).to_be_empty()
+    # … until someone writes.
     site.comment(path, text="Kam beim Lesen")
 
     page.clock.fast_forward("01:05")

@@ -35,6 +35,7 @@ from flask import Flask, current_app
 
 from . import freshness
 from .caching import accel_expires
+from .htmx import PARTIAL_HEADERS
 
 KEPT = 2048  # per worker; about 1.4 KB each with a browser's headers: 3 MB at most
 # Names a second, so written anew on every answer.
@@ -59,14 +60,9 @@ _REQUEST = (
     "HTTP_IF_MODIFIED_SINCE",
     "HTTP_AUTHORIZATION",
 )
-# Request headers a kept answer may name in Vary: they are part of the key.
-VARY = (
-    "Accept-Language",
-    "Cookie",
-    "HX-Request",
-    "HX-Boosted",
-    "HX-History-Restore-Request",
-)
+# Request headers a kept answer may name in Vary (language.vary_on_language,
+# htmx.vary_on_htmx): they are part of the key.
+VARY = ("Accept-Language", "Cookie", *PARTIAL_HEADERS)
 _KEY = _REQUEST + tuple("HTTP_" + name.upper().replace("-", "_") for name in VARY)
 _VARY_LOWER = frozenset(name.lower() for name in VARY)
 

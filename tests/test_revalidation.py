@@ -214,3 +214,24 @@ def test_on_every_database_a_new_comment_shows_on_the_next_check(app, client, as
     fresh = poll(client, url, etag)
     assert fresh.status_code == 200
     assert "Auch auf PostgreSQL sofort da." in fresh.get_data(as_text=True)
+
+
+@pytest.mark.sqlite
+def test_a_reloaded_article_page_and_front_page_show_what_is_new(app, client, asked):
+    """A reader without JavaScript reloads: the browser asks with its ETag."""
+    article = make_article(title="Alter Artikel")
+    page, front = f"/artikel/{article.slug}", "/"
+    etags = {url: client.get(url).headers["ETag"] for url in (page, front)}
+    for url, etag in etags.items():
+        checks = [client.get(url, headers={"If-None-Match": etag}) for _ in range(3)]
+        assert [check.status_code for check in checks] == [304, 304, 304]
+    assert len(asked) == 4  # two pages, each checked once by the app
+
+    make_comment(article, text="Beim Neuladen da.")
+    make_article(title="Neuer Artikel")
+    reloaded = client.get(page, headers={"If-None-Match": etags[page]})
+    assert reloaded.status_code == 200
+    assert "Beim Neuladen da." in reloaded.get_data(as_text=True)
+    reloaded = client.get(front, headers={"If-None-Match": etags[front]})
+    assert reloaded.status_code == 200
+    assert "Neuer Artikel" in reloaded.get_data(as_text=True)

@@ -1,8 +1,8 @@
 """Answer "is my copy still current?" again without running the app, while nothing changed.
 
 Most requests a reader's browser makes while reading are conditional: every open tab asks
-for news of its comment list every few seconds (If-None-Match), and the answer is nearly
-always 304. Flask spends most of such an answer on its own machinery and Zirkel's hooks
+for news of its comment list every ZIRKEL_POLL_SECONDS (If-None-Match), a reload asks for
+the page it has, and the answer is nearly always 304. Flask spends most of such an answer on its own machinery and Zirkel's hooks
 (headers, language, session, form tokens), not on the question.
 
 On SQLite a worker knows almost for free whether anything was committed since it last
@@ -11,7 +11,8 @@ the 304s the app gave — only those a view marked replayable (`conditional_page
 with everyone who asks the same way, their ETag made of rows read through freshness and
 the hour — and gives the very same answer to the very same request again, while
 
-- no connection has committed to the database since the app answered (data_version),
+- no connection has committed to the database since just before the app answered
+  (data_version),
 - the clock has not reached a moment the answer depended on (`freshness.VALID_UNTIL`:
   the hour in every ETag, the next scheduled article),
 - and the request is the same in everything the answer may depend on: method, address

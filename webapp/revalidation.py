@@ -2,8 +2,9 @@
 
 Most requests a reader's browser makes while reading are conditional: every open tab asks
 for news of its comment list every ZIRKEL_POLL_SECONDS (If-None-Match), a reload asks for
-the page it has, and the answer is nearly always 304. Flask spends most of such an answer on its own machinery and Zirkel's hooks
-(headers, language, session, form tokens), not on the question.
+the page it has, and the answer is nearly always 304. Flask spends most of such an answer
+on its own machinery and Zirkel's hooks (headers, language, session, form tokens), not on
+the question.
 
 On SQLite a worker knows almost for free whether anything was committed since it last
 looked (freshness.py: `PRAGMA data_version`). So `Revalidation`, in front of Flask, keeps

@@ -219,14 +219,14 @@ def _insert_topics(
 
     A random generator of its own keeps every other row as it was before topics existed.
     """
-    if not _columns(connection, "topic"):
+    columns = _columns(connection, "topic")
+    if not columns:
         return {}
     rng = random.Random(SEED + 1)
     rows = [
         {"id": number, "name": name, "slug": slug, "description": description}
         for number, (name, slug, description) in enumerate(texts.TOPICS, start=1)
     ]
-    columns = _columns(connection, "topic")
     for row in rows:
         row["updated_at"] = _sql_time(last_day)
         for name in [n for n in row if n not in columns]:

@@ -22,16 +22,21 @@ def _page_number() -> int:
     return request.args.get("seite", 1, type=int)
 
 
-def _cards(statement):
+def _cards(statement, total: int | None = None):
     """A page of article cards from a select of published articles: three queries (the
-    articles with author and photo, their topics, the total), however many are shown."""
-    return db.paginate(
+    articles with author and photo, their topics, the total), two when the caller knows
+    the total. A page past the last is a 404."""
+    page = db.paginate(
         statement.options(
             joinedload(Article.author), joinedload(Article.photo), selectinload(Article.topics)
         ),
         page=_page_number(),
         per_page=current_app.config["ARTICLES_PER_PAGE"],
+        count=total is None,
     )
+    if total is not None:
+        page.total = total
+    return page
 
 
 # What the front page shows, in one row: how many articles are published (a scheduled
@@ -67,14 +72,13 @@ def _front_versions() -> Row:
 def index():
     """Published articles, newest first, a page at a time: rendered once per worker and
     version of what it shows, 304 for a browser that has it (one query either way)."""
-    number = _page_number()
     versions = _front_versions()
-    pages = max(1, -(-versions[0] // current_app.config["ARTICLES_PER_PAGE"]))
-    if not 1 <= number <= pages:
-        abort(404)
+    published = versions[0]
     return conditional_page(
-        version_tag("front", number, *versions[:4]),
-        lambda: render_template("articles/index.html", page=_cards(Article.published())),
+        version_tag("front", _page_number(), *versions[:4]),
+        lambda: render_template(
+            "articles/index.html", page=_cards(Article.published(), total=published)
+        ),
         replayable=True,
     )
 

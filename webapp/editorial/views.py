@@ -35,10 +35,10 @@ bp = Blueprint("editorial", __name__, url_prefix="/verwaltung")
 
 @bp.after_request
 def not_for_search_engines(response: Response) -> Response:
-    """Nothing of the editorial area belongs in a search index, nor in a shared cache."""
+    """Nothing of the editorial area belongs in a search index. (Nor in any cache: no view
+    here marks its answer shared, so caching.private_unless_shared makes it
+    `private, no-store`.)"""
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.cache_control.private = True
-    response.cache_control.no_store = True
     return response
 
 
